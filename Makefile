@@ -1,0 +1,38 @@
+# The two commands README.md promises: `make run` and `make test`. Both build .venv themselves.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test venv system-deps lint typecheck pytest spec conformance verify bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+system-deps:
+	bash scripts/install-system-deps
+
+# Starts a local 3-server ensemble (ports and data dirs chosen for you); Ctrl-C stops it.
+run: venv
+	$(BIN)/zabkeeper sim --seed 1 --events
+
+# Every test: lint, types, unit/scenario/simulation/integration tests, the Quint spec and conformance.
+test: venv system-deps lint typecheck pytest
+
+lint: venv
+	$(BIN)/ruff check impl conformance tests bench
+	$(BIN)/ruff format --check impl conformance tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: venv
+	$(BIN)/pytest -n 2 -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

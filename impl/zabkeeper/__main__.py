@@ -1,0 +1,5 @@
+"""``python -m zabkeeper`` is the ``zabkeeper`` console script."""
+
+from zabkeeper.cli import main
+
+raise SystemExit(main())
