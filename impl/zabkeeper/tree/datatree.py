@@ -1,0 +1,288 @@
+"""The DataTree: znodes, their Stat bookkeeping, and the indexes derived from them.
+
+Owns the replicated state of a server: every znode (data, ACL, persisted stat, children), the
+ephemeral/container/TTL indexes, and the session table (id -> timeout) that snapshots carry. Only
+``tree.apply`` mutates it, txn by txn, so equal txn streams give equal trees on every server.
+
+Two of ZooKeeper's storage quirks are kept because clients can see them:
+* the stored ``cversion`` counts child *creations*; clients see ``cversion * 2 - numChildren``
+  (every child gone was one create plus one delete), and the sequential suffix is the stored one;
+* containers and TTL nodes keep their kind in ``ephemeralOwner`` (EphemeralType) but clients see 0.
+
+The tree starts as a fresh ZooKeeper 3.8 does: "/", "/zookeeper", "/zookeeper/quota" and
+"/zookeeper/config" with zeroed stats (so "/" shows cversion -1 and "/zookeeper" -2), the config
+node readable by anyone and nothing else (aversion -1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from zabkeeper.tree.acl import OPEN_ACL_UNSAFE, READ_ACL_UNSAFE
+from zabkeeper.tree.constants import CONTAINER_EPHEMERAL_OWNER, Code, EventType, ttl_of_ephemeral_owner
+from zabkeeper.tree.paths import CONFIG, QUOTA, ROOT, ZOOKEEPER, child_path, parent_of
+from zabkeeper.tree.records import ACL, Stat, StatPersisted
+
+INT32_MIN = -(1 << 31)
+INT32_MAX = (1 << 31) - 1
+
+
+def int32(value: int) -> int:
+    """Java int arithmetic: wrap to a signed 32-bit value."""
+    return (value - INT32_MIN) % (1 << 32) + INT32_MIN
+
+
+def is_normal_ephemeral(ephemeral_owner: int) -> bool:
+    """Owned by a session (EphemeralType.NORMAL), as opposed to persistent, container or TTL."""
+    return (
+        ephemeral_owner != 0
+        and ephemeral_owner != CONTAINER_EPHEMERAL_OWNER
+        and ttl_of_ephemeral_owner(ephemeral_owner) is None
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WatchTrigger:
+    """What a txn did to a path, for the watch manager: ``event_type`` on ``path`` at ``zxid``."""
+
+    path: str
+    event_type: EventType
+    zxid: int
+
+
+class DataNode:
+    """One znode. ``cversion`` is the stored one (child creations); see the module docstring."""
+
+    __slots__ = (
+        "acl",
+        "aversion",
+        "children",
+        "ctime",
+        "cversion",
+        "czxid",
+        "data",
+        "ephemeral_owner",
+        "mtime",
+        "mzxid",
+        "pzxid",
+        "version",
+    )
+
+    def __init__(self, data: bytes | None, acl: tuple[ACL, ...], stat: StatPersisted) -> None:
+        self.data = data
+        self.acl = acl
+        self.czxid = stat.czxid
+        self.mzxid = stat.mzxid
+        self.ctime = stat.ctime
+        self.mtime = stat.mtime
+        self.version = stat.version
+        self.cversion = stat.cversion
+        self.aversion = stat.aversion
+        self.ephemeral_owner = stat.ephemeral_owner
+        self.pzxid = stat.pzxid
+        # Child names in creation order (a dict keeps iteration deterministic; sets do not).
+        self.children: dict[str, None] = {}
+
+    def stat(self) -> Stat:
+        """The Stat a client sees (DataNode.copyStat)."""
+        count = len(self.children)
+        owner = self.ephemeral_owner if is_normal_ephemeral(self.ephemeral_owner) else 0
+        return Stat(
+            czxid=self.czxid,
+            mzxid=self.mzxid,
+            ctime=self.ctime,
+            mtime=self.mtime,
+            version=self.version,
+            cversion=int32(self.cversion * 2 - count),
+            aversion=self.aversion,
+            ephemeral_owner=owner,
+            data_length=len(self.data) if self.data else 0,
+            num_children=count,
+            pzxid=self.pzxid,
+        )
+
+    def persisted_stat(self) -> StatPersisted:
+        return StatPersisted(
+            czxid=self.czxid,
+            mzxid=self.mzxid,
+            ctime=self.ctime,
+            mtime=self.mtime,
+            version=self.version,
+            cversion=self.cversion,
+            aversion=self.aversion,
+            ephemeral_owner=self.ephemeral_owner,
+            pzxid=self.pzxid,
+        )
+
+
+ZERO_STAT = StatPersisted(0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+def new_stat(zxid: int, time: int, ephemeral_owner: int) -> StatPersisted:
+    """DataTree.createStat: a fresh node's stat."""
+    return StatPersisted(zxid, zxid, time, time, 0, 0, 0, ephemeral_owner, zxid)
+
+
+class DataTree:
+    """All znodes by path, plus the indexes ZooKeeper derives from them."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, DataNode] = {}
+        self.ephemerals: dict[int, dict[str, None]] = {}
+        self.containers: dict[str, None] = {}
+        self.ttls: dict[str, None] = {}
+        self.sessions: dict[int, int] = {}
+        self.last_processed_zxid = 0
+        self.nodes[ROOT] = DataNode(b"", OPEN_ACL_UNSAFE, ZERO_STAT)
+        for path in (ZOOKEEPER, QUOTA, CONFIG):
+            self.nodes[path] = DataNode(b"", OPEN_ACL_UNSAFE, ZERO_STAT)
+            self.nodes[parent_of(path)].children[path.rsplit("/", 1)[1]] = None
+        config = self.nodes[CONFIG]
+        config.acl = READ_ACL_UNSAFE
+        config.aversion = -1
+
+    # --- queries -------------------------------------------------------------------------------
+
+    def get_node(self, path: str) -> DataNode | None:
+        return self.nodes.get(path)
+
+    def node_count(self) -> int:
+        return len(self.nodes)
+
+    def get_ephemerals(self, session_id: int) -> tuple[str, ...]:
+        return tuple(self.ephemerals.get(session_id, ()))
+
+    def all_children_number(self, path: str) -> int:
+        """Every descendant of ``path`` (getAllChildrenNumber)."""
+        node = self.nodes[path]
+        total = 0
+        stack = [(path, node)]
+        while stack:
+            parent_path, parent = stack.pop()
+            total += len(parent.children)
+            for name in parent.children:
+                child = child_path(parent_path, name)
+                stack.append((child, self.nodes[child]))
+        return total
+
+    def digest(self) -> str:
+        """A hash of everything replicated (nodes, stats, ACLs, sessions), for comparing trees."""
+        hasher = hashlib.sha256()
+        for path in sorted(self.nodes):
+            node = self.nodes[path]
+            hasher.update(
+                repr((path, node.data, node.acl, node.persisted_stat(), tuple(node.children))).encode()
+            )
+        hasher.update(repr(sorted(self.sessions.items())).encode())
+        return hasher.hexdigest()
+
+    # --- mutations (called by tree.apply) ------------------------------------------------------
+
+    def set_config(self, data: bytes) -> None:
+        """The server's own view of the ensemble config, shown at /zookeeper/config (not a txn:
+        ZooKeeper writes it there whenever the quorum configuration changes)."""
+        self.nodes[CONFIG].data = data
+
+    def _index_owner(self, path: str, owner: int) -> None:
+        if owner == CONTAINER_EPHEMERAL_OWNER:
+            self.containers[path] = None
+        elif ttl_of_ephemeral_owner(owner) is not None:
+            self.ttls[path] = None
+        elif owner != 0:
+            self.ephemerals.setdefault(owner, {})[path] = None
+
+    def _unindex_owner(self, path: str, owner: int) -> None:
+        if owner == CONTAINER_EPHEMERAL_OWNER:
+            self.containers.pop(path, None)
+        elif ttl_of_ephemeral_owner(owner) is not None:
+            self.ttls.pop(path, None)
+        elif owner != 0:
+            owned = self.ephemerals.get(owner)
+            if owned is not None:
+                owned.pop(path, None)
+                if not owned:
+                    del self.ephemerals[owner]
+
+    def create_node(
+        self,
+        path: str,
+        data: bytes | None,
+        acl: tuple[ACL, ...],
+        ephemeral_owner: int,
+        parent_cversion: int,
+        zxid: int,
+        time: int,
+        triggers: list[WatchTrigger],
+    ) -> Code:
+        """DataTree.createNode: add ``path`` under its (existing) parent."""
+        parent_path = parent_of(path)
+        parent = self.nodes.get(parent_path)
+        if parent is None:
+            return Code.NONODE
+        if path in self.nodes:
+            return Code.NODEEXISTS
+        if parent_cversion == -1:
+            parent_cversion = parent.cversion + 1
+        # Only move the parent forward: replaying an older create must not roll it back.
+        if parent_cversion > parent.cversion:
+            parent.cversion = parent_cversion
+            parent.pzxid = zxid
+        node = DataNode(data, acl, new_stat(zxid, time, ephemeral_owner))
+        parent.children[path.rsplit("/", 1)[1]] = None
+        self.nodes[path] = node
+        self._index_owner(path, ephemeral_owner)
+        triggers.append(WatchTrigger(path, EventType.NodeCreated, zxid))
+        triggers.append(WatchTrigger(parent_path, EventType.NodeChildrenChanged, zxid))
+        return Code.OK
+
+    def delete_node(self, path: str, zxid: int, triggers: list[WatchTrigger]) -> Code:
+        """DataTree.deleteNode: remove a childless ``path``."""
+        node = self.nodes.get(path)
+        if path == ROOT or node is None:
+            return Code.NONODE
+        if node.children:
+            # ZooKeeper's apply would orphan the children; prepare never lets this through.
+            return Code.NOTEMPTY
+        parent_path = parent_of(path)
+        parent = self.nodes[parent_path]
+        del parent.children[path.rsplit("/", 1)[1]]
+        if zxid > parent.pzxid:
+            parent.pzxid = zxid
+        del self.nodes[path]
+        self._unindex_owner(path, node.ephemeral_owner)
+        triggers.append(WatchTrigger(path, EventType.NodeDeleted, zxid))
+        triggers.append(WatchTrigger(parent_path, EventType.NodeChildrenChanged, zxid))
+        return Code.OK
+
+    def set_data(
+        self, path: str, data: bytes | None, version: int, zxid: int, time: int, triggers: list[WatchTrigger]
+    ) -> Code:
+        node = self.nodes.get(path)
+        if node is None:
+            return Code.NONODE
+        node.data = data
+        node.mtime = time
+        node.mzxid = zxid
+        node.version = version
+        triggers.append(WatchTrigger(path, EventType.NodeDataChanged, zxid))
+        return Code.OK
+
+    def set_acl(self, path: str, acl: tuple[ACL, ...], version: int) -> Code:
+        node = self.nodes.get(path)
+        if node is None:
+            return Code.NONODE
+        node.acl = acl
+        node.aversion = version
+        return Code.OK
+
+    def kill_session(
+        self, session_id: int, zxid: int, paths: tuple[str, ...], triggers: list[WatchTrigger]
+    ) -> None:
+        """Close a session: delete the ephemerals the txn lists, then any others it still owns."""
+        self.sessions.pop(session_id, None)
+        for path in paths:
+            self.delete_node(path, zxid, triggers)
+        for path in self.get_ephemerals(session_id):
+            self.delete_node(path, zxid, triggers)
+        assert session_id not in self.ephemerals, session_id
