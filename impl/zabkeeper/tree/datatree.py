@@ -184,7 +184,7 @@ class DataTree:
         ZooKeeper writes it there whenever the quorum configuration changes)."""
         self.nodes[CONFIG].data = data
 
-    def _index_owner(self, path: str, owner: int) -> None:
+    def index_owner(self, path: str, owner: int) -> None:
         if owner == CONTAINER_EPHEMERAL_OWNER:
             self.containers[path] = None
         elif ttl_of_ephemeral_owner(owner) is not None:
@@ -231,7 +231,7 @@ class DataTree:
         node = DataNode(data, acl, new_stat(zxid, time, ephemeral_owner))
         parent.children[path.rsplit("/", 1)[1]] = None
         self.nodes[path] = node
-        self._index_owner(path, ephemeral_owner)
+        self.index_owner(path, ephemeral_owner)
         triggers.append(WatchTrigger(path, EventType.NodeCreated, zxid))
         triggers.append(WatchTrigger(parent_path, EventType.NodeChildrenChanged, zxid))
         return Code.OK
