@@ -128,8 +128,11 @@ def test_notification_layout() -> None:
 def test_connect_request_tolerates_missing_read_only_byte() -> None:
     request = r.ConnectRequest(0, 5, 30000, 0, bytes(16), True)
     encoded = client.encode_connect_request(request)[4:]
-    assert client.decode_connect_request(encoded) == request
-    assert client.decode_connect_request(encoded[:-1]) == dataclasses.replace(request, read_only=False)
+    assert client.decode_connect_request(encoded) == (request, True)
+    assert client.decode_connect_request(encoded[:-1]) == (
+        dataclasses.replace(request, read_only=False),
+        False,
+    )
 
 
 @pytest.mark.parametrize(

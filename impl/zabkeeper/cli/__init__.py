@@ -13,7 +13,10 @@ import sys
 from collections.abc import Sequence
 
 # (subcommand, module that registers it); the order is the order of ``zabkeeper --help``.
-SUBCOMMANDS: tuple[tuple[str, str], ...] = (("sim", "zabkeeper.cli.sim"),)
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("serve", "zabkeeper.cli.serve"),
+    ("sim", "zabkeeper.cli.sim"),
+)
 
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from zabkeeper.server.stats import ZOOKEEPER_VERSION, ServerStats
 
-WHITELIST_DEFAULT = frozenset({"srvr"})
 ALL_WORDS = frozenset(
     {"ruok", "srvr", "stat", "mntr", "conf", "cons", "envi", "wchs", "wchc", "wchp", "dump", "isro",
      "crst", "srst", "dirs", "gtmk", "stmk", "hash"}
@@ -49,7 +48,7 @@ class ServerFacts:
     outstanding: int
     stats: ServerStats
     connections: Sequence[ConnectionInfo]
-    conf: Sequence[tuple[str, str]]
+    conf: str
     environment: Sequence[tuple[str, str]]
     watches_by_session: Mapping[int, Sequence[str]]
     ephemerals_by_session: Mapping[int, Sequence[str]]
@@ -59,16 +58,6 @@ class ServerFacts:
     data_dir_bytes: int = 0
     log_dir_bytes: int = 0
     uptime_ms: int = 0
-
-
-def parse_whitelist(value: str | None, read_only_enabled: bool = False) -> frozenset[str]:
-    """``4lw.commands.whitelist``: comma-separated words, ``*`` for all; unknown words ignored."""
-    if value is None:
-        return WHITELIST_DEFAULT | ({"isro"} if read_only_enabled else set())
-    words = {word.strip() for word in value.split(",") if word.strip()}
-    if "*" in words:
-        return ALL_WORDS
-    return frozenset(words & ALL_WORDS)
 
 
 def answer(word: str, facts: ServerFacts, whitelist: frozenset[str]) -> str:
@@ -145,7 +134,7 @@ def _mntr(facts: ServerFacts) -> str:
 
 
 def _conf(facts: ServerFacts) -> str:
-    return "".join(f"{key}={value}\n" for key, value in facts.conf)
+    return facts.conf
 
 
 def _envi(facts: ServerFacts) -> str:

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from zabkeeper.config import SslConfig
+
 SUPPORTED_STORE_TYPES = ("PEM",)
 
 
@@ -26,48 +28,45 @@ class TlsConfigError(ValueError):
     """The ssl.* settings cannot produce a working TLS context; the message says why."""
 
 
-def _store_type(settings: Mapping[str, str], prefix: str, location: str) -> str:
-    declared = settings.get(f"{prefix}.type", "").strip().upper()
+def _store_type(declared: str | None, location: str) -> str:
     if declared:
-        return declared
+        return declared.upper()
     suffix = Path(location).suffix.lower()
     return {".pem": "PEM", ".jks": "JKS", ".p12": "PKCS12", ".pfx": "PKCS12", ".bcfks": "BCFKS"}.get(
         suffix, ""
     )
 
 
-def _check_type(settings: Mapping[str, str], prefix: str, location: str) -> None:
-    store_type = _store_type(settings, prefix, location)
+def _check_type(key: str, declared: str | None, location: str) -> None:
+    store_type = _store_type(declared, location)
     if store_type not in SUPPORTED_STORE_TYPES:
-        shown = store_type or "unknown (no ssl type and no .pem extension)"
+        shown = store_type or "unknown (no type set and no .pem extension)"
         raise TlsConfigError(
-            f"{prefix}.type={shown} is not supported: zabkeeper reads PEM stores only; "
-            f"convert {location} to PEM (key and certificate chain in one file) and set {prefix}.type=PEM"
+            f"{key}.type={shown} is not supported: zabkeeper reads PEM stores only; "
+            f"convert {location} to PEM (key and certificate chain in one file) and set {key}.type=PEM"
         )
 
 
-def build_server_context(settings: Mapping[str, str]) -> ssl.SSLContext:
+def build_server_context(ssl_config: SslConfig) -> ssl.SSLContext:
     """An SSLContext for the secure client port from zoo.cfg's ``ssl.*`` keys."""
-    key_store = settings.get("ssl.keyStore.location")
+    key_store = ssl_config.key_store_location
     if not key_store:
         raise TlsConfigError("secureClientPort is set but ssl.keyStore.location is not")
-    _check_type(settings, "ssl.keyStore", key_store)
+    _check_type("ssl.keyStore", ssl_config.key_store_type, key_store)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    password = settings.get("ssl.keyStore.password") or None
     try:
-        context.load_cert_chain(key_store, password=password)
+        context.load_cert_chain(key_store, password=ssl_config.key_store_password or None)
     except (OSError, ssl.SSLError) as error:
         raise TlsConfigError(
             f"ssl.keyStore.location={key_store}: cannot load key and certificate: {error}"
         ) from None
-    client_auth = settings.get("ssl.clientAuth", "need").strip().lower()
     modes = {"need": ssl.CERT_REQUIRED, "want": ssl.CERT_OPTIONAL, "none": ssl.CERT_NONE}
-    if client_auth not in modes:
-        raise TlsConfigError(f"ssl.clientAuth={client_auth}: expected need, want or none")
-    trust_store = settings.get("ssl.trustStore.location")
+    client_auth = ssl_config.client_auth
+    assert client_auth in modes, client_auth
+    trust_store = ssl_config.trust_store_location
     if trust_store:
-        _check_type(settings, "ssl.trustStore", trust_store)
+        _check_type("ssl.trustStore", ssl_config.trust_store_type, trust_store)
         try:
             context.load_verify_locations(cafile=trust_store)
         except (OSError, ssl.SSLError) as error:

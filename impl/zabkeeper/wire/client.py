@@ -103,15 +103,20 @@ class UnknownOpcode(ValueError):
 Request = Any  # one of the request records, a MultiRequest / MultiReadRequest, or None (ping)
 
 
-def decode_connect_request(payload: bytes) -> r.ConnectRequest:
+def decode_connect_request(payload: bytes) -> tuple[r.ConnectRequest, bool]:
+    """The request, and whether the client sent the trailing readOnly byte (then the response
+    carries one too)."""
     reader = JuteReader(payload)
     protocol_version = reader.read_int()
     last_zxid_seen = reader.read_long()
     time_out = reader.read_int()
     session_id = reader.read_long()
     passwd = reader.read_bytes()
-    read_only = reader.read_bool() if reader.remaining() > 0 else False
-    return r.ConnectRequest(protocol_version, last_zxid_seen, time_out, session_id, passwd, read_only)
+    has_read_only = reader.remaining() > 0
+    read_only = reader.read_bool() if has_read_only else False
+    return r.ConnectRequest(
+        protocol_version, last_zxid_seen, time_out, session_id, passwd, read_only
+    ), has_read_only
 
 
 def encode_connect_request(request: r.ConnectRequest) -> bytes:
