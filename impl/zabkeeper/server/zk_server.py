@@ -108,6 +108,7 @@ class ZooKeeperServer:
         self.waiting: dict[tuple[int, int], tuple[ClientConnection, Any]] = {}
         self.connecting: dict[int, PendingConnect] = {}
         self.started_ms = monotonic_ms()
+        self.now_ms = self.started_ms
         self.four_letter_answer: Callable[[str], str] = lambda word: ""
 
     # --- ConnectionOwner -----------------------------------------------------------------------
@@ -141,6 +142,8 @@ class ZooKeeperServer:
             del self.session_connection[state.session_id]
 
     def count_received(self, packets: int, data_bytes: int) -> None:
+        # Called once per socket read, before its frames are handled: one clock read per batch.
+        self.now_ms = monotonic_ms()
         self.stats.packets_received += packets
         self.stats.bytes_received += data_bytes
 
@@ -216,7 +219,7 @@ class ZooKeeperServer:
                 return
             state.early.append((xid, opcode, request))
             return
-        if not self.tracker.touch(session_id, monotonic_ms()):
+        if not self.tracker.touch(session_id, self.now_ms):
             connection.reply_now(
                 encode_reply(xid, self.tree.last_processed_zxid, Code.SESSIONEXPIRED), opcode, started
             )

@@ -19,6 +19,7 @@ from typing import Any
 
 from zabkeeper.tree import records as r
 from zabkeeper.tree.constants import OpCode
+from zabkeeper.wire import fast
 from zabkeeper.wire.codec import DECODERS, ENCODERS, read_record
 from zabkeeper.wire.jute import INT, JuteReader, JuteWriter, MalformedRecord
 
@@ -94,6 +95,14 @@ _STAT = struct.Struct(">qqqqiiiqiiq")
 _NOTIFICATION_HEAD = struct.Struct(">iiqiii")  # length, xid, zxid, err, type, state
 
 
+FAST_DECODERS: dict[int, Any] = {
+    OpCode.getData: fast.decode_get_data,
+    OpCode.exists: fast.decode_exists,
+    OpCode.setData: fast.decode_set_data,
+    OpCode.delete: fast.decode_delete,
+}
+
+
 class UnknownOpcode(ValueError):
     def __init__(self, opcode: int) -> None:
         super().__init__(f"unknown opcode {opcode}")
@@ -156,6 +165,9 @@ def decode_request(payload: bytes) -> tuple[int, int, Request]:
     if len(payload) < 8:
         raise MalformedRecord(f"request of {len(payload)} bytes has no header")
     xid, opcode = _HEADER.unpack_from(payload, 0)
+    fast = FAST_DECODERS.get(opcode)
+    if fast is not None:
+        return xid, opcode, fast(payload, 8)
     record_cls = REQUEST_RECORDS.get(opcode)
     if record_cls is not None:
         return xid, opcode, DECODERS[record_cls](JuteReader(payload, 8))

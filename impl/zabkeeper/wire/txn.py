@@ -11,6 +11,7 @@ from __future__ import annotations
 from zabkeeper.tree import records as r
 from zabkeeper.tree.constants import OpCode
 from zabkeeper.wire.codec import DECODERS, ENCODERS, read_record
+from zabkeeper.wire.fast import encode_txn_fast
 from zabkeeper.wire.jute import JuteReader, JuteWriter, MalformedRecord
 
 TXN_RECORDS: dict[int, type] = {
@@ -30,6 +31,9 @@ TXN_RECORDS: dict[int, type] = {
 
 
 def encode_txn(header: r.TxnHeader, txn: r.TxnRecord | None) -> bytes:
+    encoded = encode_txn_fast(header, txn)
+    if encoded is not None:
+        return encoded
     writer = JuteWriter()
     ENCODERS[r.TxnHeader](writer, header)
     if isinstance(txn, r.MultiTxn):
