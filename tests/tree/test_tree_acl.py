@@ -73,7 +73,8 @@ def test_authenticate_digest_ip_super_and_unknown() -> None:
         ("ip", "10.0.0.256", False),
         ("ip", "host.example", False),
         ("auth", "", False),
-        ("sasl", "bob", False),
+        ("sasl", "bob", True),
+        ("x509", "CN=bob", False),
         ("unknown", "x", False),
     ],
 )

@@ -104,7 +104,8 @@ def is_valid_id(scheme: str, id_text: str) -> bool:
         return len(_java_split_colon(id_text)) == 2
     if scheme == "ip":
         return _parse_ip_expression(id_text) is not None
-    return False
+    # SASLAuthenticationProvider accepts any principal name.
+    return scheme == "sasl"
 
 
 def _ip_matches(client_address: str, expression: str) -> bool:
