@@ -81,7 +81,7 @@ class SimNode:
     machine: StateMachine = field(default_factory=StateMachine)
     incarnation: int = 0
     applied_since_snapshot: int = 0
-    crash_on_next_write: bool = False
+    crash_on_write: Callable[[Ready], bool] | None = None
     epochs_at_crash: tuple[int, int] = (0, 0)
     pending_writes: dict[bytes, int] = field(default_factory=dict)
 
@@ -172,14 +172,15 @@ class SimCluster:
         node.epochs_at_crash = (node.disk.image.accepted_epoch, node.disk.image.current_epoch)
         node.peer = None
         node.pending_writes.clear()
-        node.crash_on_next_write = False
+        node.crash_on_write = None
         node.disk.crash()
         self.network.crash(sid)
 
-    def crash_during_next_write(self, sid: int) -> None:
-        """Crash ``sid`` in the middle of its next durable write, before the fsync."""
+    def crash_during_next_write(self, sid: int, when: Callable[[Ready], bool] | None = None) -> None:
+        """Crash ``sid`` in the middle of its next durable write (the next one ``when`` picks),
+        after the writes were issued and before the fsync: a random prefix of them survives."""
         if self.nodes[sid].alive:
-            self.nodes[sid].crash_on_next_write = True
+            self.nodes[sid].crash_on_write = when or (lambda ready: True)
 
     def _schedule_tick(self, node: SimNode, incarnation: int) -> None:
         drift = self.options.tick_drift_ms
@@ -241,7 +242,7 @@ class SimCluster:
                     if isinstance(write, AppendTxns):
                         for txn in write.txns:
                             self.checkers.on_proposed(node.sid, txn)
-            if node.crash_on_next_write:
+            if node.crash_on_write is not None and node.crash_on_write(ready):
                 node.disk.write(ready.writes, sync=False)
                 self.crash(node.sid)
                 return

@@ -189,7 +189,7 @@ def _client(cluster: SimCluster, options: SwarmOptions, rng: Random) -> None:
 def _liveness_phase(cluster: SimCluster, options: SwarmOptions, rng: Random) -> None:
     cluster.heal()
     for sid in options.cluster.sids:
-        cluster.nodes[sid].crash_on_next_write = False
+        cluster.nodes[sid].crash_on_write = None
         if not cluster.nodes[sid].alive:
             cluster.start(sid)
     start = cluster.now
