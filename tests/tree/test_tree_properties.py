@@ -354,3 +354,13 @@ def test_digest_and_snapshot_order_do_not_depend_on_hash_seeds() -> None:
         outputs.append(json.loads(completed.stdout))
     assert outputs[0] == outputs[1]
     assert len(outputs[0][1]) > 4
+
+
+def test_digest_ignores_how_numbers_are_typed() -> None:
+    """A follower's tree, built from decoded bytes (plain ints), hashes like the leader's."""
+    leader, _ = run_leader([(OpCode.create, _create("/a", b"", 0), SESSIONS[0])])
+    decoded = round_trip(leader.tree)
+    node = decoded.nodes["/a"]
+    node.acl = tuple(r.ACL(int(entry.perms), entry.id) for entry in node.acl)
+    assert type(node.acl[0].perms) is int and type(leader.tree.nodes["/a"].acl[0].perms) is not int
+    assert decoded.digest() == leader.tree.digest()

@@ -17,7 +17,7 @@ node readable by anyone and nothing else (aversion -1).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from zabkeeper.tree.acl import OPEN_ACL_UNSAFE, READ_ACL_UNSAFE
 from zabkeeper.tree.constants import CONTAINER_EPHEMERAL_OWNER, Code, EventType, ttl_of_ephemeral_owner
@@ -171,10 +171,12 @@ class DataTree:
         hasher = hashlib.sha256()
         for path in sorted(self.nodes):
             node = self.nodes[path]
-            hasher.update(
-                repr((path, node.data, node.acl, node.persisted_stat(), tuple(node.children))).encode()
-            )
-        hasher.update(repr(sorted(self.sessions.items())).encode())
+            # Plain ints and strings only: an ACL decoded from the wire (perms an int) and one
+            # built from Perms flags are the same ACL and must hash the same.
+            acl = tuple((int(entry.perms), entry.id.scheme, entry.id.id) for entry in node.acl)
+            stat = tuple(int(value) for value in astuple(node.persisted_stat()))
+            hasher.update(repr((path, node.data, acl, stat, tuple(node.children))).encode())
+        hasher.update(repr(sorted((int(k), int(v)) for k, v in self.sessions.items())).encode())
         return hasher.hexdigest()
 
     # --- mutations (called by tree.apply) ------------------------------------------------------
