@@ -364,3 +364,24 @@ def test_digest_ignores_how_numbers_are_typed() -> None:
     node.acl = tuple(r.ACL(int(entry.perms), entry.id) for entry in node.acl)
     assert type(node.acl[0].perms) is int and type(leader.tree.nodes["/a"].acl[0].perms) is not int
     assert decoded.digest() == leader.tree.digest()
+
+
+def test_invariant_check_catches_inconsistent_indexes() -> None:
+    leader, _ = run_leader(
+        [
+            (OpCode.create, _create("/a", b"", 1), SESSIONS[0]),
+            (OpCode.createContainer, _create("/c", b"", 4), SESSIONS[0]),
+        ]
+    )
+    leader.tree.check_invariants()
+    for corrupt in (
+        lambda t: t.ephemerals.clear(),
+        lambda t: t.containers.clear(),
+        lambda t: t.nodes["/"].children.pop("a"),
+        lambda t: t.nodes["/a"].children.update({"ghost": None}),
+        lambda t: setattr(t.nodes["/c"], "ephemeral_owner", 0),
+    ):
+        broken = round_trip(leader.tree)
+        corrupt(broken)
+        with pytest.raises(AssertionError):
+            broken.check_invariants()

@@ -42,6 +42,7 @@ class TreeHarness:
 
     def commit(self, prepared: PreparedTxn) -> ApplyResult:
         result = apply(self.tree, prepared.header, prepared.txn)
+        self.tree.check_invariants()
         self.pending.applied(prepared.header.zxid)
         self.notifications.extend(self.watches.trigger_all(result.triggers))
         return result
@@ -111,6 +112,8 @@ class TreeHarness:
 
 def assert_trees_equal(left: DataTree, right: DataTree) -> None:
     """Everything replicated and everything derived from it, including child order."""
+    left.check_invariants()
+    right.check_invariants()
     assert left.digest() == right.digest()
     assert sorted(left.nodes) == sorted(right.nodes)
     for path, node in left.nodes.items():

@@ -166,6 +166,39 @@ class DataTree:
                 stack.append((child, self.nodes[child]))
         return total
 
+    def check_invariants(self) -> None:
+        """Assert that the derived indexes agree with the nodes (for tests and the simulator;
+        O(nodes))."""
+        assert self.nodes[ROOT].ephemeral_owner == 0
+        child_count = 0
+        for path, node in self.nodes.items():
+            for name in node.children:
+                assert child_path(path, name) in self.nodes, (path, name)
+            child_count += len(node.children)
+            if path != ROOT:
+                assert path.rsplit("/", 1)[1] in self.nodes[parent_of(path)].children, path
+            if is_normal_ephemeral(node.ephemeral_owner):
+                assert not node.children, path
+                assert path in self.ephemerals.get(node.ephemeral_owner, {}), path
+        assert child_count == len(self.nodes) - 1
+        indexed = [path for owned in self.ephemerals.values() for path in owned]
+        assert all(owned for owned in self.ephemerals.values())
+        assert all(
+            self.nodes[path].ephemeral_owner == owner
+            for owner, owned in self.ephemerals.items()
+            for path in owned
+        )
+        assert len(indexed) == sum(
+            1 for node in self.nodes.values() if is_normal_ephemeral(node.ephemeral_owner)
+        )
+        assert all(self.nodes[path].ephemeral_owner == CONTAINER_EPHEMERAL_OWNER for path in self.containers)
+        assert all(ttl_of_ephemeral_owner(self.nodes[path].ephemeral_owner) is not None for path in self.ttls)
+        assert len(self.containers) + len(self.ttls) == sum(
+            1
+            for node in self.nodes.values()
+            if node.ephemeral_owner != 0 and not is_normal_ephemeral(node.ephemeral_owner)
+        )
+
     def digest(self) -> str:
         """A hash of everything replicated (nodes, stats, ACLs, sessions), for comparing trees."""
         hasher = hashlib.sha256()

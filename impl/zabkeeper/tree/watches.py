@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from zabkeeper.tree.constants import AddWatchMode, EventType, KeeperState, WatcherType
 from zabkeeper.tree.datatree import DataTree, WatchTrigger
-from zabkeeper.tree.paths import ROOT, ancestors
+from zabkeeper.tree.paths import ancestors
 from zabkeeper.tree.records import SetWatches2, WatcherEvent
 
 Watcher = Hashable
@@ -102,7 +102,7 @@ class WatchTable:
             if modes & STANDARD:
                 self._store(path, watcher, modes & ~STANDARD)
         if self.recursive_count:
-            for ancestor in ancestors(path) if path != ROOT else []:
+            for ancestor in ancestors(path):
                 for watcher, modes in self.by_path.get(ancestor, {}).items():
                     if modes & PERSISTENT_RECURSIVE:
                         fired[watcher] = None
