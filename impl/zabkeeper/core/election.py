@@ -100,6 +100,8 @@ class Election:
         self._init_vote = self._initial_proposal(last_zxid, current_epoch)
         self._update_proposal(self._init_vote)
         self._send_notifications(out)
+        if self.options.is_voter and self.options.quorum.contains_quorum({self.options.myid}):
+            self.finalize_left = self.options.finalize_wait_ticks  # a lone voter is its own quorum
 
     def _initial_proposal(self, last_zxid: int, current_epoch: int) -> tuple[int, int, int]:
         if self.options.is_voter:

@@ -107,8 +107,7 @@ class Peer:
             case Disconnected(sid):
                 self._on_disconnected(sid, out)
             case Propose(data):
-                if self.leader is None or not self.leader.propose(data, out):
-                    out.refused.append(data)
+                self._on_propose(data, out)
             case ForwardRequest(payload):
                 self._on_forward(payload, out)
             case ClientSync(token):
@@ -153,6 +152,15 @@ class Peer:
             self.leader.on_disconnected(sid, out)
         elif self.learner is not None and sid == self.learner.leader:
             self.learner.on_disconnected()
+
+    def _on_propose(self, data: bytes, out: Ready) -> None:
+        try:
+            accepted = self.leader is not None and self.leader.propose(data, out)
+        except LeaveLeadership:
+            out.refused.append(data)
+            raise
+        if not accepted:
+            out.refused.append(data)
 
     def _on_forward(self, payload: bytes, out: Ready) -> None:
         if self.leader is not None and self.leader.established:
