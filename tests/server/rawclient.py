@@ -7,6 +7,7 @@ order of replies and notifications, pipelined requests, and hand-made (even brok
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import time
 from typing import Any
@@ -45,8 +46,9 @@ RESPONSES: dict[int, type | None] = {
 
 class RawClient:
     def __init__(self, port: int, timeout_ms: int = 30000, session_id: int = 0, password: bytes = bytes(16),
-                 last_zxid_seen: int = 0, io_timeout: float = 10.0) -> None:  # fmt: skip
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=io_timeout)
+                 last_zxid_seen: int = 0, io_timeout: float = 10.0, tls: ssl.SSLContext | None = None) -> None:  # fmt: skip
+        sock = socket.create_connection(("127.0.0.1", port), timeout=io_timeout)
+        self.sock = sock if tls is None else tls.wrap_socket(sock, server_hostname="127.0.0.1")
         self.buffer = b""
         self.xid = 0
         self.events: list[r.WatcherEvent] = []
