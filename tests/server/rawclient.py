@@ -92,7 +92,8 @@ class RawClient:
             return wire.decode_reply(payload, RESPONSES.get(opcode))
 
     def call(self, opcode: int, request: Any) -> tuple[r.ReplyHeader, Any]:
-        xid = self.send(opcode, request, wire.PING_XID if opcode == OpCode.ping else None)
+        special = {OpCode.ping: wire.PING_XID, OpCode.auth: wire.AUTH_XID}.get(OpCode(opcode))
+        xid = self.send(opcode, request, special)
         header, response = self.receive(opcode)
         assert header.xid == xid, (header.xid, xid)
         return header, response
