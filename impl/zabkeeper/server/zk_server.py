@@ -194,13 +194,15 @@ class ZooKeeperServer:
         self.tracker.track(session_id, timeout, monotonic_ms())
         self._establish(connection, session_id, timeout)
 
-    def _establish(self, connection: ClientConnection, session_id: int, timeout: int) -> None:
+    def _establish(
+        self, connection: ClientConnection, session_id: int, timeout: int, read_only: bool = False
+    ) -> None:
         state: ConnectionState = connection.state
         state.session_id = session_id
         state.read_context = ReadContext(session_id, state.auth_ids, self.options.skip_acl)
         self.session_connection[session_id] = connection
         password = session_password(session_id, SESSION_SECRET)
-        response = r.ConnectResponse(0, timeout, session_id, password, False)
+        response = r.ConnectResponse(0, timeout, session_id, password, read_only)
         connection.out.append(encode_connect_response(response, connection.send_read_only_byte))
         early, state.early = state.early, []
         for xid, opcode, request in early:
