@@ -49,7 +49,7 @@ from zabkeeper.core.messages import (
 from zabkeeper.core.ready import Ready
 from zabkeeper.core.state import PeerState
 from zabkeeper.core.sync import SyncPlan, plan_sync
-from zabkeeper.core.zxid import COUNTER_PROPOSABLE_MAX, counter_of, epoch_of, make_zxid
+from zabkeeper.core.zxid import COUNTER_PROPOSABLE_MAX, EPOCH_MAX, counter_of, epoch_of, make_zxid
 
 
 class HandlerPhase(Enum):
@@ -156,7 +156,7 @@ class Leader:
         options = self.state.options
         allowed = options.observers if observer else options.voters
         out.event("LeaderProcessFOLLOWERINFO", i=self.myid, j=sid, epoch=packet.accepted_epoch)
-        if sid not in allowed or sid == self.myid:
+        if sid not in allowed or sid == self.myid or not 0 <= packet.accepted_epoch < EPOCH_MAX:
             out.disconnect.append(sid)
             return
         deadline = self.state.now + options.init_limit_ticks + options.sync_limit_ticks

@@ -48,7 +48,7 @@ from zabkeeper.core.messages import (
 )
 from zabkeeper.core.ready import Ready
 from zabkeeper.core.state import PeerState
-from zabkeeper.core.zxid import epoch_of, make_zxid
+from zabkeeper.core.zxid import EPOCH_MAX, epoch_of, make_zxid
 
 
 class LearnerPhase(Enum):
@@ -143,6 +143,8 @@ class Learner:
     def _leader_info(self, packet: LeaderInfo, out: Ready) -> None:
         new_epoch = packet.new_epoch
         out.event("FollowerProcessLEADERINFO", i=self.myid, j=self.leader, epoch=new_epoch)
+        if new_epoch > EPOCH_MAX:
+            raise LeaveLeader(f"leader epoch {new_epoch} is out of range")
         if new_epoch < self.state.accepted_epoch:
             raise LeaveLeader(f"leader epoch {new_epoch} is older than accepted {self.state.accepted_epoch}")
         if new_epoch > self.state.accepted_epoch:
@@ -170,6 +172,8 @@ class Learner:
 
     def _snap(self, packet: Snap, out: Ready) -> None:
         out.event("FollowerProcessSyncMessage", i=self.myid, j=self.leader, mode="SNAP", zxid=packet.zxid)
+        if packet.zxid < self.state.last_committed:
+            raise LeaveLeader(f"SNAP at {packet.zxid:#x} is older than what we delivered")
         self.snapshot = packet
         self._start_sync(SyncMode.SNAP, packet.zxid)
 
@@ -233,7 +237,10 @@ class Learner:
         logged, self.pending = self.pending, []
         self.state.log_txns(logged, out, sync=not self.observer)
         self._ack_current_epoch(logged, out)
-        self.state.deliver_through(max(self.sync_limit_zxid, self.commit_seen), out)
+        confirmed = max(self.sync_limit_zxid, self.commit_seen)
+        if confirmed > self.state.last_committed and not self.state.history.contains(confirmed):
+            raise LeaveLeader(f"the leader confirmed {confirmed:#x}, which it never sent")
+        self.state.deliver_through(confirmed, out)
         self.phase = LearnerPhase.BROADCAST
         self.zab_state = ZabState.BROADCAST
 

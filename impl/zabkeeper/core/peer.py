@@ -99,6 +99,9 @@ class Peer:
         match event:
             case Receive(src, message):
                 if isinstance(message, Notification):
+                    if message.sid != src:
+                        out.event("Drop", i=self.myid, j=src, message="Notification", why="sid mismatch")
+                        return
                     self._on_notification(message, out)
                 else:
                     self._on_packet(src, message, out)
