@@ -229,5 +229,8 @@ class Peer:
         assert (self.learner is not None) == (
             self.server_state in (ServerState.FOLLOWING, ServerState.OBSERVING)
         )
-        if self.leader is not None and self.leader.established:
-            assert all(history.contains(zxid) for zxid in self.leader.outstanding)
+        if self.leader is not None and self.leader.outstanding:
+            # In-flight proposals are the logged txns after the last commit, in order.
+            first = next(iter(self.leader.outstanding))
+            last = next(reversed(self.leader.outstanding))
+            assert state.last_committed < first <= last == history.last_zxid, (first, last)
