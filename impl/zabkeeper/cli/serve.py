@@ -1,4 +1,7 @@
-"""``zabkeeper serve [--config zoo.cfg]``: run a standalone server in the foreground.
+"""``zabkeeper serve [--config zoo.cfg]``: run a server in the foreground.
+
+When zoo.cfg lists ``server.N`` lines (and ``dataDir/myid`` names one of them) it runs that
+ensemble member, exactly where ZooKeeper's QuorumPeerMain would; otherwise a standalone server.
 
 With ``--config`` the server reads zoo.cfg exactly as ZooKeeper would (settings ZooKeeper takes
 as Java system properties are accepted as zoo.cfg lines of the same name). Without it, it runs
@@ -34,9 +37,13 @@ def default_config_text(data_dir: Path) -> str:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("serve", help="run a standalone ZooKeeper-compatible server")
+    parser = subparsers.add_parser(
+        "serve", help="run a ZooKeeper-compatible server (standalone, or one ensemble member)"
+    )
     parser.add_argument("--config", metavar="ZOO_CFG", help="zoo.cfg to read (default: embedded defaults)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    # Test/developer hook used by `zabkeeper ensemble` for its own members (partitions, status).
+    parser.add_argument("--control-socket", metavar="PATH", help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
 
 
@@ -59,14 +66,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for warning in config.warnings:
         logging.getLogger("zabkeeper.config").warning("%s", warning)
-    if config.is_distributed:
-        print(
-            f"zabkeeper serve: {config.source} describes an ensemble; serve runs standalone only",
-            file=sys.stderr,
-        )
-        return 2
     try:
-        serve_forever(config)
+        if config.is_distributed:
+            # server.N lines (and myid in dataDir): run one ensemble member, as QuorumPeerMain does.
+            from zabkeeper.server.quorum_peer import serve_forever as serve_member
+
+            control = Path(args.control_socket) if args.control_socket else None
+            serve_member(config, control)
+        else:
+            serve_forever(config)
     except StartupError as error:
         print(f"zabkeeper serve: {error}", file=sys.stderr)
         return 1

@@ -1,0 +1,271 @@
+"""The replicated request pipeline: client writes through Zab, as ZooKeeper's leader and learner
+request processor chains do.
+
+* A write (or session create/close, container deletion) from a local client is handed to the
+  core as ``ForwardRequest``: a learner sends it to the leader as REQUEST
+  (FollowerRequestProcessor); the leader's core hands it back as ``Ready.forwarded``, exactly as
+  it hands over the REQUESTs of its learners.
+* The leader queues forwarded requests and, while it is established and has room for proposals,
+  prepares each against its tree plus pending changes (PrepRequestProcessor; the zxid is the one
+  the core will assign) and steps ``Propose`` with the encoded txn (ProposalRequestProcessor).
+* Every server applies committed txns in zxid order (the runner calls ``apply_committed``), and
+  the server that holds the client's connection answers it (FinalRequestProcessor).
+* ``sync`` is a ``ClientSync``: answered when ``Ready.synced`` names its token, after everything
+  the leader committed before it has been applied here.
+* Learners report the sessions their clients kept alive (REQUEST of type ping, every half
+  tickTime); the leader touches them in its session tracker, which alone expires sessions.
+
+Requests the core refuses (no leader now) are answered with ConnectionLoss, so clients retry
+elsewhere; requests lost in a leader change are covered by closing client connections when the
+server stops serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from zabkeeper.core.inputs import ClientSync, ForwardRequest, Propose
+from zabkeeper.core.peer import Peer
+from zabkeeper.core.ready import AppendTxns, Ready
+from zabkeeper.core.zxid import make_zxid
+from zabkeeper.server.connection import ClientConnection, Slot
+from zabkeeper.server.pipeline import ClientWrite, CommittedTxn
+from zabkeeper.server.zk_server import ZooKeeperServer
+from zabkeeper.tree import records as r
+from zabkeeper.tree.constants import Code, OpCode
+from zabkeeper.wire.client import decode_request, encode_reply, encode_request
+from zabkeeper.wire.codec import decode_record
+from zabkeeper.wire.jute import MalformedRecord
+from zabkeeper.wire.quorum import (
+    ForwardedRequest,
+    decode_forwarded,
+    decode_session_touches,
+    encode_forwarded,
+    encode_session_touches,
+)
+from zabkeeper.wire.txn import decode_txn, encode_txn
+
+log = logging.getLogger(__name__)
+
+# Requests waiting on the leader for room in the core's proposal window.
+QUEUED_PROPOSALS_MAX = 100_000
+# Client syncs waiting for the leader's answer on this server.
+SYNC_WAITERS_MAX = 100_000
+_LOCAL = struct.Struct(">cq")
+_LOCAL_TAG = b"L"
+
+
+class Core(Protocol):
+    """What the pipeline needs of its member: the peer, and where its Readys go."""
+
+    peer: Peer
+
+    def submit_ready(self, ready: Ready) -> None: ...
+
+
+@dataclass(slots=True)
+class SyncWaiter:
+    connection: ClientConnection
+    slot: Slot
+    xid: int
+    path: str
+
+
+class ReplicatedPipeline:
+    """The ``RequestPipeline`` of an ensemble member; see the module docstring."""
+
+    def __init__(self, zk: ZooKeeperServer, core: Core) -> None:
+        self.zk = zk
+        self.core = core
+        self.proposals: deque[ClientWrite] = deque()
+        self.local: dict[int, ClientWrite] = {}
+        self.next_local = 0
+        self.syncs: dict[int, SyncWaiter] = {}
+        self.next_sync = 0
+        self.forwarded_count = 0
+        self.proposed_count = 0
+        self.refused_count = 0
+
+    # --- RequestPipeline -----------------------------------------------------------------------
+
+    def submit(self, write: ClientWrite) -> None:
+        peer = self.core.peer
+        if peer.leader is not None and peer.leader.established:
+            # Our own core hands it straight back as forwarded: no need to encode it.
+            self.next_local += 1
+            self.local[self.next_local] = write
+            payload = _LOCAL.pack(_LOCAL_TAG, self.next_local)
+        else:
+            payload = encode_forwarded(_forwarded(write))
+        self.core.submit_ready(peer.step(ForwardRequest(payload)))
+
+    def outstanding(self) -> int:
+        return len(self.zk.waiting) + len(self.proposals) + len(self.syncs)
+
+    async def drain(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self.reset()
+
+    # --- the runner's hand-overs ---------------------------------------------------------------
+
+    def apply(self, txns: list[CommittedTxn]) -> None:
+        self.zk.apply_committed(txns)
+
+    def forwarded(self, origin: int, payload: bytes) -> None:
+        """A request reached the leader (from a learner, or from this server itself)."""
+        write = self._take(origin, payload)
+        if write is None:
+            return
+        if write.opcode == OpCode.ping:
+            now = self.zk.now_ms
+            for session_id in decode_session_touches(write.request):
+                self.zk.tracker.touch(session_id, now)
+            return
+        if len(self.proposals) >= QUEUED_PROPOSALS_MAX:
+            log.error("proposal queue full: dropping a request of session %#x", write.session_id)
+            self._fail(write)
+            return
+        self.forwarded_count += 1
+        self.proposals.append(write)
+
+    def _take(self, origin: int, payload: bytes) -> ClientWrite | None:
+        if origin == self.core.peer.myid and payload[:1] == _LOCAL_TAG and len(payload) == _LOCAL.size:
+            return self.local.pop(_LOCAL.unpack(payload)[1], None)
+        try:
+            return _client_write(decode_forwarded(payload))
+        except (MalformedRecord, ValueError) as error:
+            log.warning("dropping an undecodable request forwarded by server %s: %s", origin, error)
+            return None
+
+    def refused(self, payload: bytes) -> None:
+        """The core could not take a request now (no leader): the client retries elsewhere."""
+        write = self._take(self.core.peer.myid, payload)
+        if write is not None and write.opcode != OpCode.ping:
+            self.refused_count += 1
+            self._fail(write)
+
+    def synced(self, token: int) -> None:
+        waiter = self.syncs.pop(token, None)
+        if waiter is None:
+            return
+        zxid = self.zk.tree.last_processed_zxid
+        waiter.connection.complete(
+            waiter.slot, encode_reply(waiter.xid, zxid, 0, r.SyncResponse(waiter.path))
+        )
+        waiter.connection.flush()
+
+    def propose_queued(self) -> None:
+        """Prepare and propose queued requests while the leader has room (ProposalRequestProcessor)."""
+        peer = self.core.peer
+        while self.proposals:
+            leader = peer.leader
+            if leader is None or not leader.established:
+                for write in self.proposals:
+                    self._fail(write)
+                self.proposals.clear()
+                return
+            if len(leader.outstanding) >= peer.options.outstanding_proposals_max:
+                return
+            self._propose(self.proposals.popleft())
+
+    def _propose(self, write: ClientWrite) -> None:
+        peer = self.core.peer
+        leader = peer.leader
+        assert leader is not None and leader.epoch is not None
+        zxid = max(peer.state.last_zxid, make_zxid(leader.epoch, 0)) + 1
+        header, txn = self.zk.prepare(write, zxid, int(time.time() * 1000))
+        data = encode_txn(header, txn)
+        ready = peer.step(Propose(data))
+        if data in ready.refused:
+            ready.refused.remove(data)
+            self._fail(write)
+        else:
+            self.proposed_count += 1
+            assert any(isinstance(w, AppendTxns) and w.txns[-1].zxid == zxid for w in ready.writes), (
+                "the core assigned another zxid than the one prepared"
+            )
+        self.core.submit_ready(ready)
+
+    # --- sync ----------------------------------------------------------------------------------
+
+    def client_sync(self, connection: ClientConnection, xid: int, path: str, started: float) -> None:
+        """A client's sync: answered once everything committed before it is applied here."""
+        slot = connection.reserve(xid, OpCode.sync, started)
+        if len(self.syncs) >= SYNC_WAITERS_MAX:
+            connection.complete(
+                slot, encode_reply(xid, self.zk.tree.last_processed_zxid, Code.CONNECTIONLOSS)
+            )
+            return
+        self.next_sync += 1
+        token = self.next_sync
+        self.syncs[token] = SyncWaiter(connection, slot, xid, path)
+        ready = self.core.peer.step(ClientSync(token))
+        if any(event.action == "SyncRefused" for event in ready.events):
+            del self.syncs[token]
+            connection.complete(
+                slot, encode_reply(xid, self.zk.tree.last_processed_zxid, Code.CONNECTIONLOSS)
+            )
+        self.core.submit_ready(ready)
+
+    # --- sessions ------------------------------------------------------------------------------
+
+    def report_touches(self, session_ids: list[int]) -> None:
+        """A learner tells the leader which of its clients' sessions are alive."""
+        if session_ids:
+            payload = encode_session_touches(sorted(session_ids))
+            self.core.submit_ready(self.core.peer.step(ForwardRequest(payload)))
+
+    # --- failure -------------------------------------------------------------------------------
+
+    def _fail(self, write: ClientWrite) -> None:
+        zk = self.zk
+        if write.opcode == OpCode.createSession:
+            pending = zk.connecting.pop(write.session_id, None)
+            if pending is not None:
+                pending.connection.close("no leader to create the session")
+            return
+        waiter = zk.waiting.pop((write.session_id, write.cxid), None)
+        if waiter is None:
+            return
+        connection, slot = waiter
+        connection.complete(slot, encode_reply(write.cxid, zk.tree.last_processed_zxid, Code.CONNECTIONLOSS))
+        connection.flush()
+
+    def reset(self) -> None:
+        """The server stopped serving: forget every request in flight (their connections close)."""
+        self.proposals.clear()
+        self.local.clear()
+        self.syncs.clear()
+
+
+def _forwarded(write: ClientWrite) -> ForwardedRequest:
+    if write.opcode == OpCode.createSession:
+        assert isinstance(write.request, r.CreateSessionTxn)
+        body = struct.pack(">i", write.request.time_out)
+    else:
+        body = encode_request(write.cxid, write.opcode, write.request)[12:]
+    return ForwardedRequest(write.session_id, write.cxid, write.opcode, body, tuple(write.auth))
+
+
+def _client_write(forwarded: ForwardedRequest) -> ClientWrite:
+    request: Any
+    if forwarded.opcode == OpCode.createSession:
+        request = decode_record(r.CreateSessionTxn, forwarded.request)
+    elif forwarded.opcode == OpCode.ping:
+        request = forwarded.request
+    else:
+        header = struct.pack(">ii", forwarded.cxid, forwarded.opcode)
+        _xid, _opcode, request = decode_request(header + forwarded.request)
+    return ClientWrite(forwarded.session_id, forwarded.cxid, forwarded.opcode, request, forwarded.auth)
+
+
+def decode_committed(data: bytes) -> CommittedTxn:
+    header, txn = decode_txn(data)
+    return CommittedTxn(header, txn)
