@@ -15,6 +15,7 @@ from collections.abc import Sequence
 # (subcommand, module that registers it); the order is the order of ``zabkeeper --help``.
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("serve", "zabkeeper.cli.serve"),
+    ("ensemble", "zabkeeper.cli.ensemble"),
     ("sim", "zabkeeper.cli.sim"),
 )
 

@@ -119,7 +119,9 @@ class _Link(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        if self.pending:
+        if self.closed:
+            transport.close()  # the core gave up on it while it was connecting
+        elif self.pending:
             self.flush()
 
     def data_received(self, data: bytes) -> None:
@@ -171,6 +173,8 @@ class _ElectionOut:
     connecting: bool = False
     backoff_s: float = 0.0
     retry: asyncio.TimerHandle | None = None
+    # The newest notification a partition held back; TCP would deliver it once the path heals.
+    held: bytes | None = None
 
 
 class PeerTransport:
@@ -240,7 +244,9 @@ class PeerTransport:
         assert to != self.myid and to in self.servers, to
         self.stats["sent"] += 1
         if isinstance(message, Notification):
-            if to not in self.blocked:
+            if to in self.blocked:
+                self.election_out[to].held = encode_notification(message)
+            else:
                 self._send_notification(to, encode_notification(message))
             return
         link = self.quorum.get(to)
@@ -412,6 +418,9 @@ class PeerTransport:
         if link is not None:
             link.registered = False
             link.close()
+        for dead in self.dead:
+            if dead.sid == sid:
+                dead.registered = False
 
     # --- partitions (tests and ``zabkeeper ensemble isolate``) ---------------------------------
 
@@ -439,4 +448,8 @@ class PeerTransport:
             if link.registered and link.sid is not None and link.sid not in self.quorum:
                 link.registered = False
                 self.deliver(Disconnected(link.sid))
+        for sid, out in self.election_out.items():
+            if out.held is not None:
+                held, out.held = out.held, None
+                self._send_notification(sid, held)
         log.warning("partition healed")
