@@ -322,6 +322,8 @@ class PeerTransport:
         out.connecting = False
         out.backoff_s = 0.0
         out.link = link
+        while out.queue:  # sent while the connection was being opened
+            link.write(out.queue.popleft())
 
     # --- receiving -----------------------------------------------------------------------------
 
