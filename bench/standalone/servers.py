@@ -107,9 +107,14 @@ def _spawn(kind: str, command: list[str], workdir: Path, port: int, config: Path
 
 
 def start_apache_zookeeper(
-    workdir: Path, extra: Mapping[str, object] | None = None, heap: str = "256m", port: int | None = None
+    workdir: Path,
+    extra: Mapping[str, object] | None = None,
+    heap: str = "256m",
+    port: int | None = None,
+    system_properties: Mapping[str, object] | None = None,
 ) -> ServerProcess:
-    """Apache ZooKeeper 3.8 standalone (fsync on, as shipped), ready to serve."""
+    """Apache ZooKeeper 3.8 standalone (fsync on, as shipped), ready to serve. ``system_properties``
+    become -D flags, for the settings ZooKeeper reads only from there."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     settings = base_settings(workdir, port) | {"admin.enableServer": "false"} | dict(extra or {})
@@ -120,6 +125,7 @@ def start_apache_zookeeper(
         "-cp", f"{ZOOKEEPER_CONF_DIR}:{ZOOKEEPER_JAR}",
         f"-Dzookeeper.log.dir={workdir}", "-Dzookeeper.root.logger=WARN,CONSOLE",
         "-Dzookeeper.jmx.log4j.disable=true",
+        *[f"-D{key}={value}" for key, value in (system_properties or {}).items()],
         "org.apache.zookeeper.server.quorum.QuorumPeerMain", str(config),
     ]  # fmt: skip
     server = _spawn("apache-zookeeper", command, workdir, port, config)
