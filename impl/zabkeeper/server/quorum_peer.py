@@ -61,6 +61,7 @@ FINALIZE_WAIT_MS = 200  # FastLeaderElection.finalizeWait
 NOTIFICATION_INTERVAL_MAX_MS = 60_000  # FastLeaderElection.maxNotificationInterval
 CONNECT_RETRY_MS = 100
 SNAPSHOT_BYTES_MAX = 1 << 30
+COMMIT_LOG_COUNT_DEFAULT = 500
 READ_ONLY_DELAY_MS_MIN = 2000  # ZooKeeper waits max(2000, tickTime) before going read-only
 CONTAINER_CHECK_INTERVAL_MS_DEFAULT = 60_000
 HOUR_S = 3600
@@ -92,10 +93,20 @@ def peer_options(config: ServerConfig) -> tuple[PeerOptions, int]:
         finalize_wait_ticks=ticks(FINALIZE_WAIT_MS),
         notification_interval_max_ticks=max(ticks(NOTIFICATION_INTERVAL_MAX_MS), ticks(FINALIZE_WAIT_MS)),
         connect_retry_ticks=ticks(CONNECT_RETRY_MS),
-        committed_log_max=500,
+        committed_log_max=_commit_log_count(config),
         outstanding_proposals_max=10_000,
     )
     return options, tick_ms
+
+
+def _commit_log_count(config: ServerConfig) -> int:
+    """ZooKeeper's ``zookeeper.commitLogCount``: committed txns kept in memory for DIFF syncs."""
+    raw = config.extra.get("zookeeper.commitLogCount", config.extra.get("commitLogCount", ""))
+    if not raw:
+        return COMMIT_LOG_COUNT_DEFAULT
+    if not raw.isdigit() or int(raw) < 1:
+        raise StartupError(f"{config.source}: commitLogCount {raw!r} is not a positive number")
+    return int(raw)
 
 
 class QuorumPeer:
