@@ -17,6 +17,8 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("serve", "zabkeeper.cli.serve"),
     ("ensemble", "zabkeeper.cli.ensemble"),
     ("sim", "zabkeeper.cli.sim"),
+    ("check-config", "zabkeeper.cli.check_config"),
+    ("prove", "zabkeeper.cli.prove"),
 )
 
 

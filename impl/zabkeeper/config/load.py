@@ -19,8 +19,12 @@ from zabkeeper.config.servers import SID_MAX
 _ENCODING = "iso-8859-1"
 
 
-def load_server_config(path: str | Path) -> ServerConfig:
-    """The validated configuration of the server whose zoo.cfg is ``path``."""
+def load_server_config(path: str | Path, require_myid: bool = True) -> ServerConfig:
+    """The validated configuration of the server whose zoo.cfg is ``path``.
+
+    ``require_myid=False`` reads a zoo.cfg whose dataDir is on another machine (check-config):
+    ``dataDir/myid`` is read if it exists here, and its absence is not an error.
+    """
     source = str(path)
     text = _read(Path(path), source)
     static = {entry.key: entry for entry in parse_properties(text, source)}
@@ -37,7 +41,12 @@ def load_server_config(path: str | Path) -> ServerConfig:
     if "dataDir" in static:
         myid = read_myid(Path(static["dataDir"].value))
     return parse_server_config(
-        text, source, dynamic_text=dynamic_text, dynamic_source=dynamic_source, myid=myid
+        text,
+        source,
+        dynamic_text=dynamic_text,
+        dynamic_source=dynamic_source,
+        myid=myid,
+        require_myid=require_myid,
     )
 
 

@@ -22,8 +22,14 @@ if TYPE_CHECKING:
 EXTENDED_TYPES_SID_MAX = 254  # TTL session ids keep the sid in one byte, and 0xff is reserved
 
 
-def check_replication(config: ServerConfig, reader: EntryReader, warnings: list[str]) -> ServerConfig:
-    """The config with its effective peer type, or a ConfigError saying what replication lacks."""
+def check_replication(
+    config: ServerConfig, reader: EntryReader, warnings: list[str], require_myid: bool = True
+) -> ServerConfig:
+    """The config with its effective peer type, or a ConfigError saying what replication lacks.
+
+    Without ``require_myid`` (reading another machine's zoo.cfg, as check-config does) a missing
+    myid is accepted and the checks that need it are skipped.
+    """
     ensemble = config.ensemble
     participants = ensemble.participants
     if len(participants) <= 1 and ensemble.observers:
@@ -48,6 +54,8 @@ def check_replication(config: ServerConfig, reader: EntryReader, warnings: list[
         if value == 0:
             raise reader.error_at((key,), f"{key} is not set (it must be positive for a replicated server)")
     myid = config.myid
+    if myid is None and not require_myid:
+        return config
     if myid is None:
         raise ConfigError(
             config.source, None, f"{config.data_dir}/myid is missing (a replicated server needs it)"

@@ -150,11 +150,13 @@ def parse_server_config(
     dynamic_text: str | None = None,
     dynamic_source: str | None = None,
     myid: int | None = None,
+    require_myid: bool = True,
 ) -> ServerConfig:
     """Parse and validate zoo.cfg ``text`` (called ``source`` in error messages).
 
     ``dynamic_text`` is the content of the file zoo.cfg's ``dynamicConfigFile`` names (required
-    when it names one); ``myid`` is the number in ``dataDir/myid`` (required when replicated).
+    when it names one); ``myid`` is the number in ``dataDir/myid`` (required when replicated,
+    unless ``require_myid`` is False: reading a zoo.cfg for another machine).
     """
     entries = parse_properties(text, source)
     reader = EntryReader([entry for entry in entries if not is_ensemble_key(entry.key)], source)
@@ -165,7 +167,7 @@ def parse_server_config(
         ensemble = _dynamic_ensemble(entries, source, dynamic_config_file, dynamic_text, dynamic_source)
     warnings: list[str] = []
     config = _read_settings(reader, ensemble, myid, warnings)
-    config = check_replication(config, reader, warnings)
+    config = check_replication(config, reader, warnings, require_myid)
     return replace(config, extra=reader.unread(), warnings=tuple(warnings))
 
 

@@ -1,0 +1,95 @@
+"""z3 proofs of the facts Zab rests on, and their weakened variants that must fail.
+
+``PROOFS`` are the claims (each must be proved); ``WEAKENED`` are the same proofs with one rule
+or invariant weakened (each must be refuted, printing its counterexample), which shows that
+the proofs can fail at all. ``zabkeeper prove`` runs both and prints a table; ``tests/proofs``
+runs them under pytest. docs/proofs.md explains each encoding and why it is sound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from zabkeeper.proofs.obligations import ProofResult
+from zabkeeper.proofs.protocol_invariants import (
+    prove_committed,
+    prove_epochs,
+    prove_history,
+    prove_leadership,
+)
+from zabkeeper.proofs.protocol_sanity import prove_model_sanity
+from zabkeeper.proofs.quorum_code import prove_quorum_code, prove_quorum_code_broken_fails
+from zabkeeper.proofs.quorum_hierarchical import (
+    prove_hierarchical_half_group_fails,
+    prove_hierarchical_intersection,
+    prove_hierarchical_negative_weight_fails,
+)
+from zabkeeper.proofs.quorum_majority import prove_majority_at_least_half_fails, prove_majority_intersection
+from zabkeeper.proofs.quorum_reconfig import prove_reconfig_joint_quorums, prove_reconfig_new_only_fails
+from zabkeeper.proofs.zxid import (
+    prove_zxid_code,
+    prove_zxid_counter_overflow_fails,
+    prove_zxid_order,
+    prove_zxid_wrong_shift_fails,
+)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A named proof run; ``weakens`` names the proof a must-fail variant weakens."""
+
+    name: str
+    run: Callable[[], ProofResult]
+    weakens: str | None = None
+
+    @property
+    def must_hold(self) -> bool:
+        return self.weakens is None
+
+
+PROOFS = (
+    Proof("quorum-majority", prove_majority_intersection),
+    Proof("quorum-hierarchical", prove_hierarchical_intersection),
+    Proof("quorum-reconfig", prove_reconfig_joint_quorums),
+    Proof("quorum-code", prove_quorum_code),
+    Proof("zxid-order", prove_zxid_order),
+    Proof("zxid-code", prove_zxid_code),
+    Proof("zab-epochs", prove_epochs),
+    Proof("zab-leadership", prove_leadership),
+    Proof("zab-history", prove_history),
+    Proof("zab-committed", prove_committed),
+    Proof("zab-model-sanity", prove_model_sanity),
+)
+
+WEAKENED = (
+    Proof("majority-at-least-half", prove_majority_at_least_half_fails, "quorum-majority"),
+    Proof("hierarchical-negative-weight", prove_hierarchical_negative_weight_fails, "quorum-hierarchical"),
+    Proof("hierarchical-half-group", prove_hierarchical_half_group_fails, "quorum-hierarchical"),
+    Proof("reconfig-new-only", prove_reconfig_new_only_fails, "quorum-reconfig"),
+    Proof("quorum-code-broken", prove_quorum_code_broken_fails, "quorum-code"),
+    Proof("zxid-counter-overflow", prove_zxid_counter_overflow_fails, "zxid-order"),
+    Proof("zxid-wrong-shift", prove_zxid_wrong_shift_fails, "zxid-code"),
+    Proof("zab-accept-older-epoch", lambda: prove_epochs("accept-older-epoch"), "zab-epochs"),
+    Proof("zab-accept-equal-epoch", lambda: prove_leadership("accept-equal-epoch"), "zab-leadership"),
+    Proof(
+        "zab-leadership-without-one-ack-per-epoch",
+        lambda: prove_leadership(dropped="one counted ACKEPOCH per node and epoch"),
+        "zab-leadership",
+    ),
+    Proof("zab-any-initial-history", lambda: prove_committed("any-initial-history"), "zab-committed"),
+    Proof("zab-propose-in-discovery", lambda: prove_committed("propose-in-discovery"), "zab-committed"),
+)
+
+ALL = PROOFS + WEAKENED
+
+
+def as_expected(proof: Proof, result: ProofResult) -> bool:
+    """A proof must hold; a weakened variant must be refuted with a counterexample (not undecided)."""
+    if proof.must_hold:
+        return result.holds
+    return (
+        not result.holds
+        and result.counterexample is not None
+        and "could not decide" not in result.counterexample
+    )
