@@ -28,7 +28,8 @@ from collections.abc import Callable, Sequence
 import z3
 
 from zabkeeper.proofs.obligations import OBLIGATION_TIMEOUT_MS, Obligation, ProofResult, discharge
-from zabkeeper.proofs.protocol_model import (
+from zabkeeper.proofs.protocol_model import zab_system
+from zabkeeper.proofs.protocol_sorts import (
     QUORUM,
     e0,
     epoch_of,
@@ -39,7 +40,6 @@ from zabkeeper.proofs.protocol_model import (
     member,
     nodes,
     quorums,
-    zab_system,
     zxids,
 )
 from zabkeeper.proofs.transition import Invariant, State, obligations

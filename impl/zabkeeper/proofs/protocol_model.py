@@ -48,6 +48,25 @@ from collections.abc import Sequence
 
 import z3
 
+from zabkeeper.proofs.protocol_display import describe_universe, element_names
+from zabkeeper.proofs.protocol_sorts import (
+    BOOL,
+    EPOCH,
+    NODE,
+    QUORUM,
+    ZXID,
+    e0,
+    epoch_of,
+    epochs,
+    le_epoch,
+    le_zxid,
+    lt_epoch,
+    lt_zxid,
+    member,
+    nodes,
+    quorums,
+    zxids,
+)
 from zabkeeper.proofs.transition import (
     Action,
     Params,
@@ -56,21 +75,7 @@ from zabkeeper.proofs.transition import (
     Term,
     Variable,
     finite_universe,
-    plain_names,
-    rank_names,
 )
-
-NODE = z3.DeclareSort("Node")
-QUORUM = z3.DeclareSort("Quorum")
-EPOCH = z3.DeclareSort("Epoch")
-ZXID = z3.DeclareSort("Zxid")
-BOOL = z3.BoolSort()
-
-member = z3.Function("member", NODE, QUORUM, BOOL)
-lt_epoch = z3.Function("lt_epoch", EPOCH, EPOCH, BOOL)
-lt_zxid = z3.Function("lt_zxid", ZXID, ZXID, BOOL)
-epoch_of = z3.Function("epoch_of", ZXID, EPOCH)
-e0 = z3.Const("e0", EPOCH)
 
 VARIABLES = (
     Variable("accepted", (NODE,), EPOCH),
@@ -95,30 +100,6 @@ WEAKENINGS = (
     "any-initial-history",  # LeaderProcessACKEPOCH takes any quorum member's history
     "propose-in-discovery",  # FollowerProcessPROPOSAL while acceptedEpoch is already higher
 )
-
-
-def le_epoch(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
-    return z3.Or(a == b, lt_epoch(a, b))
-
-
-def le_zxid(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
-    return z3.Or(a == b, lt_zxid(a, b))
-
-
-def nodes(*names: str) -> list[z3.ExprRef]:
-    return [z3.Const(name, NODE) for name in names]
-
-
-def epochs(*names: str) -> list[z3.ExprRef]:
-    return [z3.Const(name, EPOCH) for name in names]
-
-
-def zxids(*names: str) -> list[z3.ExprRef]:
-    return [z3.Const(name, ZXID) for name in names]
-
-
-def quorums(*names: str) -> list[z3.ExprRef]:
-    return [z3.Const(name, QUORUM) for name in names]
 
 
 def _strict_total_order(less: z3.FuncDeclRef, sort: z3.SortRef) -> list[z3.BoolRef]:
@@ -346,37 +327,6 @@ def _intersections(terms: Sequence[z3.ExprRef]) -> list[z3.BoolRef]:
     ]
 
 
-def _names(model: z3.ModelRef) -> dict[str, str]:
-    names = {**plain_names(model, NODE, "n"), **plain_names(model, QUORUM, "q")}
-    names.update(rank_names(model, EPOCH, lt_epoch, "E"))
-    names.update(rank_names(model, ZXID, lt_zxid, "z"))
-    return names
-
-
-def _describe(model: z3.ModelRef) -> list[str]:
-    names = _names(model)
-
-    def name(x: z3.ExprRef) -> str:
-        shown = str(model.eval(x, model_completion=True))
-        return names.get(shown, shown)
-
-    def universe(sort: z3.SortRef) -> list[z3.ExprRef]:
-        return list(model.get_universe(sort) or [])
-
-    epochs_shown = sorted(name(e) for e in universe(EPOCH))
-    lines = [f"epochs {' < '.join(epochs_shown)} (initial epoch {name(e0)})"]
-    lines.append(
-        "zxids "
-        + " < ".join(f"{name(z)}(epoch {name(epoch_of(z))})" for z in sorted(universe(ZXID), key=name))
-    )
-    for q in universe(QUORUM):
-        members = sorted(
-            name(n) for n in universe(NODE) if z3.is_true(model.eval(member(n, q), model_completion=True))
-        )
-        lines.append(f"quorum {name(q)} = {{{', '.join(members)}}}")
-    return lines
-
-
 def zab_system(weakening: str | None = None) -> System:
     """The model; ``weakening`` (one of WEAKENINGS) swaps one rule for a broken one."""
     assert weakening is None or weakening in WEAKENINGS, weakening
@@ -391,8 +341,8 @@ def zab_system(weakening: str | None = None) -> System:
         init=_init,
         actions=actions,
         step_properties=(("acceptedEpoch and currentEpoch never decrease", _epochs_never_decrease),),
-        describe=_describe,
-        names=_names,
+        describe=describe_universe,
+        names=element_names,
         hints=_intersections,
         instantiate=(QUORUM,),
         finite_universes=tuple(

@@ -15,7 +15,8 @@ import z3
 
 from zabkeeper.proofs.obligations import ProofResult
 from zabkeeper.proofs.protocol_invariants import COMMITTED, EPOCHS, HISTORY, LEADERSHIP
-from zabkeeper.proofs.protocol_model import EPOCH, NODE, QUORUM, ZXID, zab_system
+from zabkeeper.proofs.protocol_model import zab_system
+from zabkeeper.proofs.protocol_sorts import EPOCH, NODE, QUORUM, ZXID
 from zabkeeper.proofs.transition import finite_universe
 
 SIZES = ((NODE, 3), (QUORUM, 3), (EPOCH, 3), (ZXID, 2))
