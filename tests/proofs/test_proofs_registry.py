@@ -9,7 +9,7 @@ from zabkeeper.proofs import PROOFS, WEAKENED, Proof, as_expected
 
 @pytest.mark.parametrize("proof", PROOFS, ids=[proof.name for proof in PROOFS])
 def test_proof_holds(proof: Proof) -> None:
-    result = proof.run()
+    result = proof.execute()
     assert result.holds, result.report()
     assert result.obligations_checked > 0
 
@@ -37,7 +37,7 @@ def test_every_weakened_variant_has_an_expectation() -> None:
 
 @pytest.mark.parametrize("proof", WEAKENED, ids=[proof.name for proof in WEAKENED])
 def test_weakened_variant_is_refuted_with_a_counterexample(proof: Proof) -> None:
-    result = proof.run()
+    result = proof.execute()
     assert as_expected(proof, result), result.report()
     obligation, shown = EXPECTED_FAILURES[proof.name]
     assert result.failed_obligation is not None and obligation in result.failed_obligation, result.report()
@@ -48,4 +48,4 @@ def test_weakened_variant_is_refuted_with_a_counterexample(proof: Proof) -> None
 def test_a_proof_that_does_not_hold_is_not_as_expected() -> None:
     weakened = next(proof for proof in WEAKENED if proof.name == "majority-at-least-half")
     as_if_required = Proof(weakened.name, weakened.run)
-    assert not as_expected(as_if_required, as_if_required.run())
+    assert not as_expected(as_if_required, as_if_required.execute())

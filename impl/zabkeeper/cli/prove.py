@@ -42,7 +42,7 @@ def main(args: argparse.Namespace) -> int:
     print(f"{'proof':<{width}}  {'result':<24}  seconds")
     outcomes = []
     for proof in chosen:
-        result = proof.run()
+        result = proof.execute()
         ok = as_expected(proof, result)
         if proof.must_hold:
             verdict = "proved" if ok else "NOT PROVED"

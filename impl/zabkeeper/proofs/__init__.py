@@ -9,7 +9,7 @@ runs them under pytest. docs/proofs.md explains each encoding and why it is soun
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from zabkeeper.proofs.obligations import ProofResult
 from zabkeeper.proofs.protocol_invariants import (
@@ -37,15 +37,21 @@ from zabkeeper.proofs.zxid import (
 
 @dataclass(frozen=True)
 class Proof:
-    """A named proof run; ``weakens`` names the proof a must-fail variant weakens."""
+    """A named proof run; a must-fail variant names the proof it ``weakens`` and the ``change``."""
 
     name: str
     run: Callable[[], ProofResult]
     weakens: str | None = None
+    change: str = ""
 
     @property
     def must_hold(self) -> bool:
         return self.weakens is None
+
+    def execute(self) -> ProofResult:
+        result = self.run()
+        statement = result.statement if self.must_hold else f"{self.weakens}, weakened: {self.change}"
+        return replace(result, name=self.name, statement=statement)
 
 
 PROOFS = (
@@ -63,22 +69,78 @@ PROOFS = (
 )
 
 WEAKENED = (
-    Proof("majority-at-least-half", prove_majority_at_least_half_fails, "quorum-majority"),
-    Proof("hierarchical-negative-weight", prove_hierarchical_negative_weight_fails, "quorum-hierarchical"),
-    Proof("hierarchical-half-group", prove_hierarchical_half_group_fails, "quorum-hierarchical"),
-    Proof("reconfig-new-only", prove_reconfig_new_only_fails, "quorum-reconfig"),
-    Proof("quorum-code-broken", prove_quorum_code_broken_fails, "quorum-code"),
-    Proof("zxid-counter-overflow", prove_zxid_counter_overflow_fails, "zxid-order"),
-    Proof("zxid-wrong-shift", prove_zxid_wrong_shift_fails, "zxid-code"),
-    Proof("zab-accept-older-epoch", lambda: prove_epochs("accept-older-epoch"), "zab-epochs"),
-    Proof("zab-accept-equal-epoch", lambda: prove_leadership("accept-equal-epoch"), "zab-leadership"),
+    Proof(
+        "majority-at-least-half",
+        prove_majority_at_least_half_fails,
+        "quorum-majority",
+        "a quorum needs only half of the voters",
+    ),
+    Proof(
+        "hierarchical-negative-weight",
+        prove_hierarchical_negative_weight_fails,
+        "quorum-hierarchical",
+        "a weight may be -1",
+    ),
+    Proof(
+        "hierarchical-half-group",
+        prove_hierarchical_half_group_fails,
+        "quorum-hierarchical",
+        "half of a group's weight wins the group",
+    ),
+    Proof(
+        "reconfig-new-only",
+        prove_reconfig_new_only_fails,
+        "quorum-reconfig",
+        "a reconfiguration commits with a quorum of the new configuration alone",
+    ),
+    Proof(
+        "quorum-code-broken",
+        prove_quorum_code_broken_fails,
+        "quorum-code",
+        "checked against a HierarchicalQuorum where half a group's weight wins it",
+    ),
+    Proof(
+        "zxid-counter-overflow",
+        prove_zxid_counter_overflow_fails,
+        "zxid-order",
+        "the counter may reach 2**32 (33 bits)",
+    ),
+    Proof(
+        "zxid-wrong-shift",
+        prove_zxid_wrong_shift_fails,
+        "zxid-code",
+        "make_zxid replaced by (epoch << 31) | counter",
+    ),
+    Proof(
+        "zab-accept-older-epoch",
+        lambda: prove_epochs("accept-older-epoch"),
+        "zab-epochs",
+        "a follower accepts LEADERINFO for any epoch, even below its acceptedEpoch",
+    ),
+    Proof(
+        "zab-accept-equal-epoch",
+        lambda: prove_leadership("accept-equal-epoch"),
+        "zab-leadership",
+        "a follower counts an ACKEPOCH for an epoch equal to its acceptedEpoch",
+    ),
     Proof(
         "zab-leadership-without-one-ack-per-epoch",
         lambda: prove_leadership(dropped="one counted ACKEPOCH per node and epoch"),
         "zab-leadership",
+        "the invariant 'one counted ACKEPOCH per node and epoch' is dropped",
     ),
-    Proof("zab-any-initial-history", lambda: prove_committed("any-initial-history"), "zab-committed"),
-    Proof("zab-propose-in-discovery", lambda: prove_committed("propose-in-discovery"), "zab-committed"),
+    Proof(
+        "zab-any-initial-history",
+        lambda: prove_committed("any-initial-history"),
+        "zab-committed",
+        "the new leader takes any quorum member's history, not the most up-to-date one",
+    ),
+    Proof(
+        "zab-propose-in-discovery",
+        lambda: prove_committed("propose-in-discovery"),
+        "zab-committed",
+        "a follower logs and acks proposals after accepting a newer epoch",
+    ),
 )
 
 ALL = PROOFS + WEAKENED

@@ -18,7 +18,7 @@ import z3
 # Each obligation gets this much solver time; proofs are meant to take a few seconds in total.
 OBLIGATION_TIMEOUT_MS = 20_000
 # Each finite-universe search for a counterexample (after an undecided obligation) gets this much.
-REFUTATION_TIMEOUT_MS = 5_000
+REFUTATION_TIMEOUT_MS = 20_000
 
 Explain = Callable[[z3.ModelRef], str]
 
