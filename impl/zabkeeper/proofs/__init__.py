@@ -130,6 +130,12 @@ WEAKENED = (
         "the invariant 'one counted ACKEPOCH per node and epoch' is dropped",
     ),
     Proof(
+        "zab-log-out-of-order",
+        lambda: prove_history("log-out-of-order"),
+        "zab-history",
+        "a follower logs any proposal of its leader, not the next one in the leader's order",
+    ),
+    Proof(
         "zab-any-initial-history",
         lambda: prove_committed("any-initial-history"),
         "zab-committed",
@@ -140,6 +146,12 @@ WEAKENED = (
         lambda: prove_committed("propose-in-discovery"),
         "zab-committed",
         "a follower logs and acks proposals after accepting a newer epoch",
+    ),
+    Proof(
+        "zab-sanity-dead-action",
+        lambda: prove_model_sanity("dead-leaderinfo"),
+        "zab-model-sanity",
+        "FollowerProcessLEADERINFO requires an epoch below e0, so it can never fire",
     ),
 )
 

@@ -99,6 +99,8 @@ WEAKENINGS = (
     "accept-older-epoch",  # FollowerProcessLEADERINFO accepts any e, even below acceptedEpoch
     "any-initial-history",  # LeaderProcessACKEPOCH takes any quorum member's history
     "propose-in-discovery",  # FollowerProcessPROPOSAL while acceptedEpoch is already higher
+    "log-out-of-order",  # FollowerProcessPROPOSAL logs any proposal, not the next in the leader's order
+    "dead-leaderinfo",  # FollowerProcessLEADERINFO needs an epoch below e0: it can never fire
 )
 
 
@@ -156,6 +158,8 @@ def _leader_info(weakening: str | None) -> Action:
         n, e = p["n"], p["e"]
         if weakening == "accept-older-epoch":
             return s.leaderinfo(p["L"], e)
+        if weakening == "dead-leaderinfo":
+            return z3.And(s.leaderinfo(p["L"], e), lt_epoch(s.accepted(n), e), lt_epoch(e, e0))
         if weakening == "accept-equal-epoch":
             return z3.And(s.leaderinfo(p["L"], e), le_epoch(s.accepted(n), e))
         return z3.And(s.leaderinfo(p["L"], e), lt_epoch(s.accepted(n), e))
@@ -274,6 +278,8 @@ def _proposal(weakening: str | None) -> Action:
         following = s.current(n) == e
         if weakening != "propose-in-discovery":
             following = z3.And(following, s.accepted(n) == e)
+        if weakening == "log-out-of-order":
+            next_in_order = z3.BoolVal(True)
         return z3.And(
             s.leader(leader, e),
             following,

@@ -27,9 +27,9 @@ STATEMENT = (
 )
 
 
-def prove_model_sanity() -> ProofResult:
+def prove_model_sanity(weakening: str | None = None) -> ProofResult:
     started = time.perf_counter()
-    system = zab_system()
+    system = zab_system(weakening)
     state = system.pre_state()
     solver = z3.Solver()
     solver.set(timeout=TIMEOUT_MS)
