@@ -67,10 +67,13 @@ def discharge(
     obligations: Iterable[Obligation],
     axioms: Sequence[z3.BoolRef] = (),
     timeout_ms: int = OBLIGATION_TIMEOUT_MS,
+    refute_first: bool = False,
 ) -> ProofResult:
     """Check every obligation under ``axioms``; stop at the first that is not valid.
 
     ``obligations`` may be a generator: building obligations counts towards the proof's time.
+    ``refute_first`` (for variants expected to fail) searches the smallest finite universe for
+    a counterexample before the unbounded check, which may not terminate on a false claim.
     """
     started = time.perf_counter()
     checked = 0
@@ -79,6 +82,9 @@ def discharge(
     solver.add(*axioms)
     for obligation in obligations:
         checked += 1
+        early = _refute_in_finite_universes(obligation, axioms, 1) if refute_first else None
+        if early is not None:
+            return _refuted(name, statement, started, checked, obligation, early)
         solver.push()
         solver.add(z3.Not(obligation.claim))
         verdict = solver.check()
@@ -87,19 +93,7 @@ def discharge(
             continue
         reason = solver.reason_unknown() if verdict == z3.unknown else ""
         model = solver.model() if verdict == z3.sat else _refute_in_finite_universes(obligation, axioms)
-        if model is not None:
-            shown = obligation.explain(model) if obligation.explain else _default_explain(model)
-        else:
-            shown = f"z3 could not decide this obligation ({reason}); it is not proved"
-        return ProofResult(
-            name=name,
-            statement=statement,
-            holds=False,
-            seconds=time.perf_counter() - started,
-            obligations_checked=checked,
-            failed_obligation=obligation.name,
-            counterexample=shown,
-        )
+        return _refuted(name, statement, started, checked, obligation, model, reason)
     assert checked > 0, "a proof needs at least one obligation"
     return ProofResult(
         name=name,
@@ -110,8 +104,34 @@ def discharge(
     )
 
 
-def _refute_in_finite_universes(obligation: Obligation, axioms: Sequence[z3.BoolRef]) -> z3.ModelRef | None:
-    for bounds in obligation.refute_within:
+def _refuted(
+    name: str,
+    statement: str,
+    started: float,
+    checked: int,
+    obligation: Obligation,
+    model: z3.ModelRef | None,
+    reason: str = "",
+) -> ProofResult:
+    if model is not None:
+        shown = obligation.explain(model) if obligation.explain else _default_explain(model)
+    else:
+        shown = f"z3 could not decide this obligation ({reason}); it is not proved"
+    return ProofResult(
+        name=name,
+        statement=statement,
+        holds=False,
+        seconds=time.perf_counter() - started,
+        obligations_checked=checked,
+        failed_obligation=obligation.name,
+        counterexample=shown,
+    )
+
+
+def _refute_in_finite_universes(
+    obligation: Obligation, axioms: Sequence[z3.BoolRef], limit: int | None = None
+) -> z3.ModelRef | None:
+    for bounds in obligation.refute_within[:limit]:
         solver = z3.Solver()
         solver.set(timeout=REFUTATION_TIMEOUT_MS)
         solver.add(*axioms, *bounds, z3.Not(obligation.claim))
