@@ -48,21 +48,19 @@ class ConnectionOwner(Protocol):
 
     def four_letter(self, word: str) -> str: ...
 
-    def count_received(self, packets: int, data_bytes: int) -> None: ...
+    def batch_received(self, connection: ClientConnection, packets: int, data_bytes: int) -> None: ...
 
-    def count_sent(self, packets: int, latency_ms: float | None) -> None: ...
+    def count_sent(
+        self, packets: int, replies: int, latency_total_ms: float, latency_max_ms: float
+    ) -> None: ...
 
 
 class Slot:
     """A reply position: filled with a frame, or holding a read to evaluate at the head."""
 
-    __slots__ = ("evaluate", "frame", "opcode", "started", "xid")
+    __slots__ = ("evaluate", "frame", "started")
 
-    def __init__(
-        self, xid: int, opcode: int, started: float, evaluate: Callable[[], bytes] | None = None
-    ) -> None:
-        self.xid = xid
-        self.opcode = opcode
+    def __init__(self, started: float, evaluate: Callable[[], bytes] | None = None) -> None:
         self.started = started
         self.frame: bytes | None = None
         self.evaluate = evaluate
@@ -90,6 +88,11 @@ class ClientConnection(asyncio.Protocol):
         self.last_zxid = 0
         self.established_ms = int(time.time() * 1000)
         self.send_read_only_byte = True
+        self.batch_started = time.perf_counter()
+        self.immediate_replies = 0
+        self.queued_replies = 0
+        self.latency_total = 0.0
+        self.latency_max = 0.0
         self.peer_certificate: dict[str, Any] | None = None
 
     # --- asyncio callbacks ---------------------------------------------------------------------
@@ -138,7 +141,8 @@ class ClientConnection(asyncio.Protocol):
             return
         if not frames:
             return
-        self.owner.count_received(len(frames), len(data))
+        self.batch_started = time.perf_counter()
+        self.owner.batch_received(self, len(frames), len(data))
         self.received += len(frames)
         for payload in frames:
             if self.closing:
@@ -180,26 +184,41 @@ class ClientConnection(asyncio.Protocol):
 
     # --- replies -------------------------------------------------------------------------------
 
-    def reply_now(self, frame: bytes, opcode: int, started: float) -> None:
-        """A reply that may go out now if nothing is ahead of it, else queued in order."""
-        if self.slots:
-            slot = Slot(0, opcode, started)
+    def reply_now(self, frame: bytes, opcode: int | None = None, started: float | None = None) -> None:
+        """A reply that may go out now if nothing is ahead of it, else queued in order.
+
+        ``opcode`` (when given) becomes the connection's last operation for ``cons``; ``started``
+        (when given) is the request's arrival time, else the current batch's."""
+        if opcode is not None:
+            self.last_opcode = opcode
+        if started is not None or self.slots:
+            slot = Slot(self.batch_started if started is None else started)
             slot.frame = frame
             self.slots.append(slot)
+            if len(self.slots) == 1:
+                self._drain_slots()
             return
         self.out.append(frame)
-        self.owner.count_sent(1, (time.perf_counter() - started) * 1000.0)
+        self.immediate_replies += 1
 
-    def defer_read(self, opcode: int, started: float, evaluate: Callable[[], bytes]) -> None:
+    def defer_read(self, evaluate: Callable[[], bytes]) -> None:
         """A read that must see the writes ahead of it: evaluated when it reaches the head."""
         if not self.slots:
-            self.reply_now(evaluate(), opcode, started)
+            self.out.append(evaluate())
+            self.immediate_replies += 1
             return
-        self.slots.append(Slot(0, opcode, started, evaluate))
+        self.slots.append(Slot(self.batch_started, evaluate))
 
-    def reserve(self, xid: int, opcode: int, started: float) -> Slot:
-        """A slot for a write; ``complete(slot, frame)`` fills it when the txn is applied."""
-        slot = Slot(xid, opcode, started)
+    def reserve(
+        self, xid: int | None = None, opcode: int | None = None, started: float | None = None
+    ) -> Slot:
+        """A slot for a write; ``complete(slot, frame)`` fills it when the txn is applied.
+        ``xid``/``opcode`` (when given) are recorded for ``cons``, ``started`` as in reply_now."""
+        if xid is not None:
+            self.last_cxid = xid
+        if opcode is not None:
+            self.last_opcode = opcode
+        slot = Slot(self.batch_started if started is None else started)
         self.slots.append(slot)
         self._update_reading()
         return slot
@@ -220,19 +239,33 @@ class ClientConnection(asyncio.Protocol):
                 head.frame = head.evaluate()
             slots.popleft()
             self.out.append(head.frame)
-            self.owner.count_sent(1, (now - head.started) * 1000.0)
+            latency = now - head.started
+            self.latency_total += latency
+            if latency > self.latency_max:
+                self.latency_max = latency
+            self.queued_replies += 1
         self._update_reading()
 
     def send_notification(self, frame: bytes) -> None:
         """Watch events go straight out, ahead of any reply that reflects the change."""
         self.out.append(frame)
-        self.owner.count_sent(1, None)
 
     def flush(self) -> None:
-        if self.out and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(b"".join(self.out))
-            self.sent += len(self.out)
-        self.out.clear()
+        out = self.out
+        if not out:
+            return
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(out))
+        replies = self.immediate_replies + self.queued_replies
+        if self.immediate_replies:
+            latency = time.perf_counter() - self.batch_started
+            self.latency_total += latency * self.immediate_replies
+            self.latency_max = max(self.latency_max, latency)
+        self.sent += len(out)
+        self.owner.count_sent(len(out), replies, self.latency_total * 1000.0, self.latency_max * 1000.0)
+        out.clear()
+        self.immediate_replies = self.queued_replies = 0
+        self.latency_total = self.latency_max = 0.0
 
     def outstanding(self) -> int:
         return len(self.slots)

@@ -28,6 +28,17 @@ class LatencyStats:
         self.count += 1
         self.total_ms += latency_ms
 
+    def add_many(self, count: int, total_ms: float, max_ms: float) -> None:
+        """``count`` requests answered in one write; the minimum is the batch's mean."""
+        assert count > 0
+        mean = total_ms / count
+        if self.count == 0 or mean < self.min_ms:
+            self.min_ms = mean
+        if max_ms > self.max_ms:
+            self.max_ms = max_ms
+        self.count += count
+        self.total_ms += total_ms
+
     def avg_ms(self) -> float:
         return self.total_ms / self.count if self.count else 0.0
 

@@ -58,6 +58,7 @@ WRITE_OPS = frozenset(
     }
 )  # fmt: skip
 EXPIRED_PASSWORD = bytes(16)
+OPCODES = {int(opcode): opcode for opcode in OpCode}  # a dict lookup is cheaper than OpCode(n)
 EARLY_REQUESTS_MAX = 1000
 
 
@@ -68,6 +69,7 @@ class ConnectionState:
     session_id: int | None = None
     auth_ids: tuple[r.Id, ...] = ()
     read_context: ReadContext | None = None
+    session_alive: bool = True
     sasl: DigestMd5Server | None = None
     early: list[tuple[int, int, Any]] = field(default_factory=list)
 
@@ -141,16 +143,19 @@ class ZooKeeperServer:
         if state.session_id is not None and self.session_connection.get(state.session_id) is connection:
             del self.session_connection[state.session_id]
 
-    def count_received(self, packets: int, data_bytes: int) -> None:
-        # Called once per socket read, before its frames are handled: one clock read per batch.
+    def batch_received(self, connection: ClientConnection, packets: int, data_bytes: int) -> None:
+        """Once per socket read, before its frames: one clock read, one session touch per batch."""
         self.now_ms = monotonic_ms()
         self.stats.packets_received += packets
         self.stats.bytes_received += data_bytes
+        state: ConnectionState = connection.state
+        if state.session_id is not None:
+            state.session_alive = self.tracker.touch(state.session_id, self.now_ms)
 
-    def count_sent(self, packets: int, latency_ms: float | None) -> None:
+    def count_sent(self, packets: int, replies: int, latency_total_ms: float, latency_max_ms: float) -> None:
         self.stats.packets_sent += packets
-        if latency_ms is not None:
-            self.stats.latency.add(latency_ms)
+        if replies:
+            self.stats.latency.add_many(replies, latency_total_ms, latency_max_ms)
 
     def four_letter(self, word: str) -> str:
         return self.four_letter_answer(word)
@@ -214,54 +219,52 @@ class ZooKeeperServer:
     def handle_request(self, connection: ClientConnection, xid: int, opcode: int, request: Any) -> None:
         state: ConnectionState = connection.state
         session_id = state.session_id
-        started = time.perf_counter()
         if session_id is None:
             if len(state.early) >= EARLY_REQUESTS_MAX:
                 connection.close("too many requests before the session was established")
                 return
             state.early.append((xid, opcode, request))
             return
-        if not self.tracker.touch(session_id, self.now_ms):
-            connection.reply_now(
-                encode_reply(xid, self.tree.last_processed_zxid, Code.SESSIONEXPIRED), opcode, started
-            )
+        if not state.session_alive:
+            connection.reply_now(encode_reply(xid, self.tree.last_processed_zxid, Code.SESSIONEXPIRED))
             return
         connection.last_cxid = xid
         if opcode in WRITE_OPS or opcode == OpCode.closeSession:
             if opcode == OpCode.closeSession:
                 self.tracker.set_closing(session_id)
-            slot = connection.reserve(xid, opcode, started)
-            self.waiting[(session_id, xid)] = (connection, slot)
+                state.session_alive = False
+            self.waiting[(session_id, xid)] = (connection, connection.reserve())
             self._submit(ClientWrite(session_id, xid, opcode, request, state.auth_ids))
         elif opcode == OpCode.ping:
-            connection.reply_now(encode_reply(PING_XID, self.tree.last_processed_zxid, 0), opcode, started)
+            connection.reply_now(encode_reply(PING_XID, self.tree.last_processed_zxid, 0))
         elif opcode == OpCode.auth:
-            self._auth(connection, request, started)
+            self._auth(connection, request)
         elif opcode == OpCode.sasl:
-            self._sasl(connection, xid, request, started)
+            self._sasl(connection, xid, request)
+        elif connection.slots:
+            connection.defer_read(lambda: self._read(connection, xid, opcode, request))
         else:
-            connection.defer_read(opcode, started, lambda: self._read(connection, xid, opcode, request))
+            connection.reply_now(self._read(connection, xid, opcode, request))
 
     def _read(self, connection: ClientConnection, xid: int, opcode: int, request: Any) -> bytes:
         state: ConnectionState = connection.state
         assert state.read_context is not None
-        result = read(OpCode(opcode), request, state.read_context, self.tree, self.watches, connection)
+        result = read(OPCODES[opcode], request, state.read_context, self.tree, self.watches, connection)
         if result.notifications:
             self._notify(result.notifications)
-        zxid = self.tree.last_processed_zxid
-        return encode_reply(xid, zxid, result.err, result.response)
+        return encode_reply(xid, self.tree.last_processed_zxid, result.err, result.response)
 
-    def _auth(self, connection: ClientConnection, packet: r.AuthPacket, started: float) -> None:
+    def _auth(self, connection: ClientConnection, packet: r.AuthPacket) -> None:
         ip = connection.remote.rsplit(":", 1)[0]
         added = acls.authenticate(packet.scheme, packet.auth, ip, self.config.super_digest)
         if not added:
             self.stats.auth_failed += 1
             log.warning("%s: authentication with scheme %r failed", connection.remote, packet.scheme)
-            connection.reply_now(encode_reply(AUTH_XID, 0, Code.AUTHFAILED), OpCode.auth, started)
+            connection.reply_now(encode_reply(AUTH_XID, 0, Code.AUTHFAILED))
             connection.close_after_flush()
             return
         self._add_auth_ids(connection, added)
-        connection.reply_now(encode_reply(AUTH_XID, 0, 0), OpCode.auth, started)
+        connection.reply_now(encode_reply(AUTH_XID, 0, 0))
 
     def _add_auth_ids(self, connection: ClientConnection, added: tuple[r.Id, ...]) -> None:
         state: ConnectionState = connection.state
@@ -269,13 +272,11 @@ class ZooKeeperServer:
         assert state.session_id is not None
         state.read_context = ReadContext(state.session_id, state.auth_ids, self.options.skip_acl)
 
-    def _sasl(
-        self, connection: ClientConnection, xid: int, request: r.GetSASLRequest, started: float
-    ) -> None:
+    def _sasl(self, connection: ClientConnection, xid: int, request: r.GetSASLRequest) -> None:
         state: ConnectionState = connection.state
         if not self.jaas_users:
             log.warning("%s: SASL request but no JAAS Server section is configured", connection.remote)
-            connection.reply_now(encode_reply(xid, 0, Code.AUTHFAILED), OpCode.sasl, started)
+            connection.reply_now(encode_reply(xid, 0, Code.AUTHFAILED))
             connection.close_after_flush()
             return
         if state.sasl is None:
@@ -285,7 +286,7 @@ class ZooKeeperServer:
         except SaslFailure as failure:
             self.stats.auth_failed += 1
             log.warning("%s: SASL authentication failed: %s", connection.remote, failure)
-            connection.reply_now(encode_reply(xid, 0, Code.AUTHFAILED), OpCode.sasl, started)
+            connection.reply_now(encode_reply(xid, 0, Code.AUTHFAILED))
             connection.close_after_flush()
             return
         user = state.sasl.authorized_id
@@ -293,7 +294,7 @@ class ZooKeeperServer:
             added = (r.Id("sasl", user),) + ((acls.SUPER,) if user == self.sasl_super_user else ())
             self._add_auth_ids(connection, added)
         zxid = self.tree.last_processed_zxid
-        connection.reply_now(encode_reply(xid, zxid, 0, r.SetSASLResponse(token)), OpCode.sasl, started)
+        connection.reply_now(encode_reply(xid, zxid, 0, r.SetSASLResponse(token)))
 
     # --- the write path ------------------------------------------------------------------------
 
