@@ -100,6 +100,7 @@ def test_a_watch_fires_on_its_server_whoever_changes_the_node(
         fired.append((watched_event.type, watched_event.path))  # type: ignore[attr-defined]
         event.set()
 
+    per_server[2].sync(path)  # server 2 may lag behind the create; sync catches it up
     per_server[2].get(path, watch=watcher)
     per_server[3].set(path, b"1")
     assert event.wait(WAIT_S)
@@ -114,7 +115,8 @@ def test_ephemerals_go_everywhere_when_their_session_closes(
 ) -> None:
     owner = clients(member_hosts(ensemble, 2))
     owner.create(f"{root}/eph", ephemeral=True)
-    assert per_server[3].exists(f"{root}/eph") is not None or synced_get(per_server[3], root)
+    per_server[3].sync(root)
+    assert per_server[3].exists(f"{root}/eph") is not None
     owner.stop()
     for client in per_server.values():
         client.sync(root)

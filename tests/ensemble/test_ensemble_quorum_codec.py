@@ -40,6 +40,7 @@ from zabkeeper.wire.quorum import (
     ForwardedRequest,
     decode_election_hello,
     decode_forwarded,
+    decode_forwarded_batch,
     decode_notification,
     decode_packet,
     decode_session_touches,
@@ -174,3 +175,17 @@ def test_malformed_notifications_are_refused(payload: bytes) -> None:
 def test_bad_election_hello_is_refused() -> None:
     with pytest.raises(MalformedRecord):
         decode_election_hello(struct.pack(">qqi", 12, 1, 0))
+
+
+@given(st.lists(forwarded, min_size=1, max_size=5))
+def test_a_request_carries_a_batch_of_forwarded_requests(batch: list[ForwardedRequest]) -> None:
+    payload = b"".join(encode_forwarded(request) for request in batch)
+    assert decode_forwarded_batch(payload) == batch
+    assert decode_packet(encode_packet(Request(payload), sender=2)).message == Request(payload)
+
+
+def test_a_sync_never_hides_inside_a_batch() -> None:
+    sync = encode_forwarded(ForwardedRequest(5, 0, OpCode.sync, b""))
+    write = encode_forwarded(ForwardedRequest(5, 1, OpCode.setData, b"x"))
+    with pytest.raises(MalformedRecord):
+        decode_packet(struct.pack(">iqi", 1, 0, len(write + sync)) + write + sync + b"\xff\xff\xff\xff")

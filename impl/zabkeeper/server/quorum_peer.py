@@ -130,6 +130,7 @@ class QuorumPeer:
         )
         self.runner = Runner(self.peer_storage, self.effects, self._runner_failed)
         self.counters = QuorumCounters()
+        self.debug_events = zab_log.isEnabledFor(logging.DEBUG)
         self.control = None if control_socket is None else self._control(control_socket)
         self.metrics: MetricsServer | None = None
         self.tls_context = self._tls_context()
@@ -153,10 +154,14 @@ class QuorumPeer:
 
     def submit_ready(self, ready: Ready) -> None:
         for event in ready.events:
-            self._note(event)
+            if event.action in INFO_EVENTS:
+                self._note(event)
+            elif self.debug_events:
+                zab_log.debug("event=%s", event)
         self.runner.submit(ready)
 
     def _note(self, event: Event) -> None:
+        """Count and log the events that matter to operators (role changes, elections, syncs)."""
         args = dict(event.args)
         if event.action == "ServerStateChange":
             if args["new"] is ServerState.LOOKING:
@@ -168,11 +173,8 @@ class QuorumPeer:
             self.counters.learner_syncs[str(args["mode"])] += 1
         elif event.action == "FollowerProcessSyncMessage":
             self.counters.own_syncs[str(args["mode"])] += 1
-        if event.action in INFO_EVENTS:
-            line = " ".join(f"{key}={_plain(value)}" for key, value in event.args)
-            zab_log.info("event=%s %s", event.action, line)
-        elif zab_log.isEnabledFor(logging.DEBUG):
-            zab_log.debug("event=%s", event)
+        line = " ".join(f"{key}={_plain(value)}" for key, value in event.args)
+        zab_log.info("event=%s %s", event.action, line)
 
     def effects(self, ready: Ready) -> None:
         """Everything of a Ready after its writes are durable, in the contract's order."""

@@ -22,6 +22,7 @@ server stops serving.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import struct
 import time
@@ -35,7 +36,7 @@ from zabkeeper.core.ready import AppendTxns, Ready
 from zabkeeper.core.zxid import make_zxid
 from zabkeeper.server.connection import ClientConnection, Slot
 from zabkeeper.server.pipeline import ClientWrite, CommittedTxn
-from zabkeeper.server.zk_server import ZooKeeperServer
+from zabkeeper.server.zk_server import ZooKeeperServer, monotonic_ms
 from zabkeeper.tree import records as r
 from zabkeeper.tree.constants import Code, OpCode
 from zabkeeper.wire.client import decode_request, encode_reply, encode_request
@@ -43,7 +44,7 @@ from zabkeeper.wire.codec import decode_record
 from zabkeeper.wire.jute import MalformedRecord
 from zabkeeper.wire.quorum import (
     ForwardedRequest,
-    decode_forwarded,
+    decode_forwarded_batch,
     decode_session_touches,
     encode_forwarded,
     encode_session_touches,
@@ -56,6 +57,8 @@ log = logging.getLogger(__name__)
 QUEUED_PROPOSALS_MAX = 100_000
 # Client syncs waiting for the leader's answer on this server.
 SYNC_WAITERS_MAX = 100_000
+# Local writes gathered in one event-loop turn (bounded by the connections' outstanding limits).
+OUTBOX_MAX = 1_000_000
 _LOCAL = struct.Struct(">cq")
 _LOCAL_TAG = b"L"
 
@@ -82,8 +85,9 @@ class ReplicatedPipeline:
     def __init__(self, zk: ZooKeeperServer, core: Core) -> None:
         self.zk = zk
         self.core = core
+        self.outbox: list[ClientWrite] = []
         self.proposals: deque[ClientWrite] = deque()
-        self.local: dict[int, ClientWrite] = {}
+        self.local: dict[int, list[ClientWrite]] = {}
         self.next_local = 0
         self.syncs: dict[int, SyncWaiter] = {}
         self.next_sync = 0
@@ -94,14 +98,25 @@ class ReplicatedPipeline:
     # --- RequestPipeline -----------------------------------------------------------------------
 
     def submit(self, write: ClientWrite) -> None:
+        """Queue a local write; every write of one event-loop turn goes to the core together."""
+        self.outbox.append(write)
+        assert len(self.outbox) <= OUTBOX_MAX, "writes arrive faster than the loop turns"
+        if len(self.outbox) == 1:
+            asyncio.get_running_loop().call_soon(self.flush_outbox)
+
+    def flush_outbox(self) -> None:
+        """Hand the queued writes to the core as one ForwardRequest: a learner sends them to the
+        leader as one REQUEST; the leader's own core hands them straight back (no encoding)."""
+        if not self.outbox:
+            return
+        writes, self.outbox = self.outbox, []
         peer = self.core.peer
         if peer.leader is not None and peer.leader.established:
-            # Our own core hands it straight back as forwarded: no need to encode it.
             self.next_local += 1
-            self.local[self.next_local] = write
+            self.local[self.next_local] = writes
             payload = _LOCAL.pack(_LOCAL_TAG, self.next_local)
         else:
-            payload = encode_forwarded(_forwarded(write))
+            payload = b"".join(encode_forwarded(_forwarded(write)) for write in writes)
         self.core.submit_ready(peer.step(ForwardRequest(payload)))
 
     def outstanding(self) -> int:
@@ -119,37 +134,34 @@ class ReplicatedPipeline:
         self.zk.apply_committed(txns)
 
     def forwarded(self, origin: int, payload: bytes) -> None:
-        """A request reached the leader (from a learner, or from this server itself)."""
-        write = self._take(origin, payload)
-        if write is None:
-            return
-        if write.opcode == OpCode.ping:
-            now = self.zk.now_ms
-            for session_id in decode_session_touches(write.request):
-                self.zk.tracker.touch(session_id, now)
-            return
-        if len(self.proposals) >= QUEUED_PROPOSALS_MAX:
-            log.error("proposal queue full: dropping a request of session %#x", write.session_id)
-            self._fail(write)
-            return
-        self.forwarded_count += 1
-        self.proposals.append(write)
+        """Requests reached the leader (from a learner, or from this server itself)."""
+        for write in self._take(origin, payload):
+            if write.opcode == OpCode.ping:
+                now = monotonic_ms()
+                for session_id in decode_session_touches(write.request):
+                    self.zk.tracker.touch(session_id, now)
+            elif len(self.proposals) >= QUEUED_PROPOSALS_MAX:
+                log.error("proposal queue full: dropping a request of session %#x", write.session_id)
+                self._fail(write)
+            else:
+                self.forwarded_count += 1
+                self.proposals.append(write)
 
-    def _take(self, origin: int, payload: bytes) -> ClientWrite | None:
+    def _take(self, origin: int, payload: bytes) -> list[ClientWrite]:
         if origin == self.core.peer.myid and payload[:1] == _LOCAL_TAG and len(payload) == _LOCAL.size:
-            return self.local.pop(_LOCAL.unpack(payload)[1], None)
+            return self.local.pop(_LOCAL.unpack(payload)[1], [])
         try:
-            return _client_write(decode_forwarded(payload))
+            return [_client_write(forwarded) for forwarded in decode_forwarded_batch(payload)]
         except (MalformedRecord, ValueError) as error:
-            log.warning("dropping an undecodable request forwarded by server %s: %s", origin, error)
-            return None
+            log.warning("dropping undecodable requests forwarded by server %s: %s", origin, error)
+            return []
 
     def refused(self, payload: bytes) -> None:
-        """The core could not take a request now (no leader): the client retries elsewhere."""
-        write = self._take(self.core.peer.myid, payload)
-        if write is not None and write.opcode != OpCode.ping:
-            self.refused_count += 1
-            self._fail(write)
+        """The core could not take requests now (no leader): the clients retry elsewhere."""
+        for write in self._take(self.core.peer.myid, payload):
+            if write.opcode != OpCode.ping:
+                self.refused_count += 1
+                self._fail(write)
 
     def synced(self, token: int) -> None:
         waiter = self.syncs.pop(token, None)
@@ -197,6 +209,7 @@ class ReplicatedPipeline:
 
     def client_sync(self, connection: ClientConnection, xid: int, path: str, started: float) -> None:
         """A client's sync: answered once everything committed before it is applied here."""
+        self.flush_outbox()  # a sync never overtakes the writes that came before it
         slot = connection.reserve(xid, OpCode.sync, started)
         if len(self.syncs) >= SYNC_WAITERS_MAX:
             connection.complete(
@@ -240,6 +253,7 @@ class ReplicatedPipeline:
 
     def reset(self) -> None:
         """The server stopped serving: forget every request in flight (their connections close)."""
+        self.outbox.clear()
         self.proposals.clear()
         self.local.clear()
         self.syncs.clear()

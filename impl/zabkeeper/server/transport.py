@@ -12,6 +12,8 @@ them (``core.inputs``, and the simulator's network, whose semantics this module 
   refused connect, an EOF, a reset or a malformed packet is reported as ``Disconnected(sid)``,
   always before anything from a newer connection with that sid. A connection the core closes
   (``disconnect``) is not reported back to it.
+* Adjacent COMMITs to one peer within one flush collapse into the last one: a COMMIT means every
+  txn up to its zxid is committed, so the last implies the others (nothing between them moves).
 * Bounds: frames are refused above jute.maxbuffer (plus a packet header), except SNAP, which may
   reach ``snapshot_bytes_max``; a peer whose unsent data passes ``SEND_BUFFER_MAX`` is
   disconnected. A malformed frame or packet drops that connection only.
@@ -35,7 +37,7 @@ from dataclasses import dataclass, field
 
 from zabkeeper.config import QuorumServer
 from zabkeeper.core.inputs import Disconnected, Input, Receive
-from zabkeeper.core.messages import FollowerInfo, Message, Notification, ObserverInfo, QuorumPacket
+from zabkeeper.core.messages import Commit, FollowerInfo, Message, Notification, ObserverInfo, QuorumPacket
 from zabkeeper.wire.jute import MalformedRecord
 from zabkeeper.wire.quorum import (
     decode_election_hello,
@@ -115,6 +117,7 @@ class _Link(asyncio.Protocol):
         self.swallowed = False  # a partition ate a message: dead for good, closed at heal
         self.registered = False  # the quorum connection the core knows for ``sid``
         self.pending: list[bytes] = []
+        self.last_cumulative = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -142,9 +145,15 @@ class _Link(asyncio.Protocol):
             self.closed = True
             self.owner.link_lost(self)
 
-    def write(self, frame: bytes) -> None:
+    def write(self, frame: bytes, cumulative: bool = False) -> None:
+        """Queue ``frame`` for the next flush. A ``cumulative`` frame (COMMIT: everything up to its
+        zxid is committed) replaces a cumulative frame queued right before it, which it implies."""
         if self.closed or self.swallowed:
             return
+        if cumulative and self.last_cumulative and self.pending:
+            self.pending[-1] = frame
+            return
+        self.last_cumulative = cumulative
         self.pending.append(frame)
         if len(self.pending) == 1:
             asyncio.get_running_loop().call_soon(self.flush)
@@ -153,6 +162,7 @@ class _Link(asyncio.Protocol):
         if self.transport is None or self.closed or not self.pending:
             return
         data, self.pending = b"".join(self.pending), []
+        self.last_cumulative = False
         self.transport.write(data)
         if self.transport.get_write_buffer_size() > SEND_BUFFER_MAX:
             self.owner.link_failed(self, "peer does not read: send buffer full")
@@ -259,7 +269,7 @@ class PeerTransport:
             if isinstance(message, FollowerInfo | ObserverInfo):
                 self._open_quorum(to, frame)
             return
-        link.write(frame)
+        link.write(frame, cumulative=isinstance(message, Commit))
 
     def _open_quorum(self, to: int, frame: bytes) -> None:
         link = _Link(self, "quorum", PeerFrameDecoder(self.frame_max, self.snapshot_bytes_max))

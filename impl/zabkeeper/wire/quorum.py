@@ -22,9 +22,10 @@ and Learner.java:
 ``authinfo`` is always written empty; readers skip it. The learner's sid travels only in
 LearnerInfo, which is how the leader's transport learns who opened a quorum connection.
 
-Forwarded requests (REQUEST data): ``sessionId long, cxid int, type int, request buffer,
-auth vector<Id>`` (ZooKeeper: the same first three fields, the request bytes, and the auth ids in
-the packet's authinfo). Session touches a learner reports for its clients use type ping and a
+Forwarded requests (REQUEST data): one or more of ``sessionId long, cxid int, type int, request
+buffer, auth vector<Id>``, back to back (ZooKeeper sends one per packet, with the same first three
+fields, the request bytes, and the auth ids in the packet's authinfo; a learner here sends every
+write of one event-loop turn in one REQUEST). Session touches a learner reports for its clients use type ping and a
 request of ``count int`` then that many session ids (long); a sync uses type sync, the token as
 sessionId and no request.
 
@@ -210,9 +211,13 @@ def _ack_epoch(zxid: int, data: bytes | None) -> DecodedPacket:
 def _request(data: bytes | None) -> DecodedPacket:
     if data is None:
         raise MalformedRecord("REQUEST without data")
-    forwarded = decode_forwarded(data)
-    if forwarded.opcode == OpCode.sync:
-        return DecodedPacket(SyncRequest(forwarded.session_id))
+    batch = decode_forwarded_batch(data)
+    if batch[0].opcode == OpCode.sync:
+        if len(batch) != 1:
+            raise MalformedRecord("a sync REQUEST carries nothing else")
+        return DecodedPacket(SyncRequest(batch[0].session_id))
+    if any(forwarded.opcode == OpCode.sync for forwarded in batch):
+        raise MalformedRecord("a sync inside a batch of requests")
     return DecodedPacket(Request(data))
 
 
@@ -288,14 +293,25 @@ def _write_id(writer: JuteWriter, ident: Id) -> None:
 
 
 def decode_forwarded(payload: bytes) -> ForwardedRequest:
+    batch = decode_forwarded_batch(payload)
+    if len(batch) != 1:
+        raise MalformedRecord(f"{len(batch)} forwarded requests where one was expected")
+    return batch[0]
+
+
+def decode_forwarded_batch(payload: bytes) -> list[ForwardedRequest]:
+    """The forwarded requests one REQUEST carries, back to back (at least one)."""
     reader = JuteReader(payload)
-    session_id = reader.read_long()
-    cxid = reader.read_int()
-    opcode = reader.read_int()
-    request = reader.read_bytes()
-    auth = tuple(reader.read_list(_read_id))
-    reader.expect_end()
-    return ForwardedRequest(session_id, cxid, opcode, request, auth)
+    batch = []
+    while True:
+        session_id = reader.read_long()
+        cxid = reader.read_int()
+        opcode = reader.read_int()
+        request = reader.read_bytes()
+        auth = tuple(reader.read_list(_read_id))
+        batch.append(ForwardedRequest(session_id, cxid, opcode, request, auth))
+        if reader.remaining() == 0:
+            return batch
 
 
 def _forwarded_opcode(payload: bytes) -> int:
