@@ -19,6 +19,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("sim", "zabkeeper.cli.sim"),
     ("check-config", "zabkeeper.cli.check_config"),
     ("prove", "zabkeeper.cli.prove"),
+    ("conformance", "zabkeeper.cli.conformance"),
 )
 
 
