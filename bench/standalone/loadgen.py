@@ -24,6 +24,7 @@ import time
 from collections import deque
 
 VALUE = b"v" * 100
+LATENCY_SAMPLE_MAX = 20_000  # latencies reported for merging across processes (evenly spaced ranks)
 KEYS = 64
 INT = struct.Struct(">i")
 REPLY_HEAD = struct.Struct(">iiqi")  # length, xid, zxid, err
@@ -211,13 +212,13 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 async def run(
-    port: int, load: str, connections: int, depth: int, seconds: float, warmup: float
+    port: int, load: str, connections: int, depth: int, seconds: float, warmup: float, first: int = 0
 ) -> dict[str, object]:
     await setup(port)
     loop = asyncio.get_running_loop()
     stats = Stats()
     protocols = []
-    for index in range(connections):
+    for index in range(first, first + connections):
         _, protocol = await loop.create_connection(
             lambda index=index: LoadConnection(index, load, depth, stats), "127.0.0.1", port
         )
@@ -239,6 +240,7 @@ async def run(
         if protocol.transport is not None:
             protocol.transport.close()
     latencies = sorted(stats.latencies)
+    step = max(1, len(latencies) // LATENCY_SAMPLE_MAX)
     return {
         "load": load,
         "connections": connections,
@@ -248,6 +250,7 @@ async def run(
         "ops_per_s": round(done / elapsed, 1),
         "p50_us": round(percentile(latencies, 0.50) * 1e6, 1),
         "p99_us": round(percentile(latencies, 0.99) * 1e6, 1),
+        "latency_sample_us": [round(value * 1e6, 1) for value in latencies[::step]],
         "errors": stats.errors,
         "connections_lost": stats.lost,
     }
@@ -261,8 +264,21 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument(
+        "--first-connection", type=int, default=0, help="index of this process's first connection"
+    )
     args = parser.parse_args()
-    result = asyncio.run(run(args.port, args.load, args.connections, args.depth, args.seconds, args.warmup))
+    result = asyncio.run(
+        run(
+            args.port,
+            args.load,
+            args.connections,
+            args.depth,
+            args.seconds,
+            args.warmup,
+            args.first_connection,
+        )
+    )
     print(json.dumps(result))
 
 
