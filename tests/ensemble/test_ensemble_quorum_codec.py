@@ -46,6 +46,7 @@ from zabkeeper.wire.quorum import (
     decode_session_touches,
     encode_election_hello,
     encode_forwarded,
+    encode_frame,
     encode_notification,
     encode_packet,
     encode_session_touches,
@@ -189,3 +190,21 @@ def test_a_sync_never_hides_inside_a_batch() -> None:
     write = encode_forwarded(ForwardedRequest(5, 1, OpCode.setData, b"x"))
     with pytest.raises(MalformedRecord):
         decode_packet(struct.pack(">iqi", 1, 0, len(write + sync)) + write + sync + b"\xff\xff\xff\xff")
+
+
+@given(packets, st.integers(0, 255))
+def test_frames_carry_the_packet_layout_with_its_length(packet: QuorumPacket, sender: int) -> None:
+    """The short paths for ACK/COMMIT/PROPOSAL write exactly the general layout."""
+    frame = encode_frame(packet, sender)
+    assert frame == struct.pack(">i", len(frame) - 4) + encode_packet(packet, sender)
+    assert decode_packet(frame[4:]).message == packet
+
+
+def test_the_short_decoding_paths_refuse_what_the_general_one_refuses() -> None:
+    with pytest.raises(MalformedRecord):
+        decode_packet(struct.pack(">iqii", 3, -7, -1, -1))  # ACK with a negative zxid
+    with pytest.raises(MalformedRecord):
+        decode_packet(struct.pack(">iqi", 2, 5, 3) + b"txn" + b"\x00\x00\x00\x01")  # bad authinfo
+    assert decode_packet(struct.pack(">iqi", 2, 5, 3) + b"txn" + b"\x00\x00\x00\x00").message == Proposal(
+        Txn(5, b"txn")
+    )

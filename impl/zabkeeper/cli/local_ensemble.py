@@ -4,13 +4,15 @@
 one data directory each), starts each member as its own process with a control socket, and can
 kill (-9), stop, restart, pause (SIGSTOP), resume, isolate (a partition at the transport: the
 member drops all traffic with every other member, and they with it) and heal members while the
-others run. Processes are only ever signalled by their own pid. ``zabkeeper ensemble`` drives it,
+others run. Processes are only ever signalled by their own pid, and each member is told by the
+kernel to stop when the process that started it dies. ``zabkeeper ensemble`` drives it,
 and so do the ensemble tests and benchmarks.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -27,7 +29,15 @@ from typing import Any
 from zabkeeper.server.control import control_request
 
 UNIX_PATH_MAX = 100
+PR_SET_PDEATHSIG = 1
 START_TIMEOUT_S = 30.0
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the process that started it dies (Linux's
+    PR_SET_PDEATHSIG), so a killed supervisor or test run never leaves members behind."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -145,7 +155,12 @@ class LocalEnsemble:
         ]  # fmt: skip
         with member.log_path.open("ab") as log_file:
             member.process = subprocess.Popen(
-                command, stdout=log_file, stderr=subprocess.STDOUT, cwd=member.workdir, start_new_session=True
+                command,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                cwd=member.workdir,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         member.paused = False
 

@@ -44,8 +44,8 @@ from zabkeeper.wire.quorum import (
     decode_notification,
     decode_packet,
     encode_election_hello,
+    encode_frame,
     encode_notification,
-    encode_packet,
 )
 
 log = logging.getLogger(__name__)
@@ -264,7 +264,7 @@ class PeerTransport:
             if link is not None:
                 link.swallowed = True
             return
-        frame = _framed(encode_packet(message, self.myid))
+        frame = encode_frame(message, self.myid)
         if link is None:
             if isinstance(message, FollowerInfo | ObserverInfo):
                 self._open_quorum(to, frame)

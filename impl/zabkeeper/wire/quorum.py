@@ -94,6 +94,12 @@ _NOTIFICATION = struct.Struct(">iqqqqi")
 _HEAD = struct.Struct(">iq")
 _FORWARD_HEAD = struct.Struct(">qii")
 _NO_AUTH = b"\xff\xff\xff\xff"
+_EMPTY_AUTH = b"\x00\x00\x00\x00"
+_PLAIN = struct.Struct(">iqii")  # a packet without data: type, zxid, null data, null authinfo
+_FRAMED_PLAIN = struct.Struct(">iiqii")
+_HEAD_LEN = struct.Struct(">iqi")  # type, zxid, data length
+_FRAMED_HEAD = struct.Struct(">iiqi")
+_PLAIN_TYPES: dict[int, type[Ack | Commit | Diff | Trunc]] = {3: Ack, 4: Commit, 13: Diff, 14: Trunc}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +125,23 @@ _Decoder = Callable[[int, bytes | None], DecodedPacket]
 
 
 # --- quorum packets ---------------------------------------------------------------------------
+
+
+def encode_frame(message: QuorumPacket, sender: int) -> bytes:
+    """``encode_packet`` with its frame length in front; ACK, COMMIT and PROPOSAL (nearly every
+    packet of a busy ensemble) take a short path."""
+    kind = type(message)
+    if kind is Ack or kind is Commit:
+        zxid: int = message.zxid  # type: ignore[union-attr]
+        assert 0 <= zxid <= ZXID_MAX, zxid
+        return _FRAMED_PLAIN.pack(_PLAIN.size, PACKET_TYPES[kind], zxid, -1, -1)
+    if kind is Proposal:
+        txn: Txn = message.txn  # type: ignore[union-attr]
+        assert 0 < txn.zxid <= ZXID_MAX, txn.zxid
+        data = txn.data
+        return _FRAMED_HEAD.pack(_HEAD_LEN.size + len(data) + 4, 2, txn.zxid, len(data)) + data + _NO_AUTH
+    packet = encode_packet(message, sender)
+    return len(packet).to_bytes(4, "big") + packet
 
 
 def encode_packet(message: QuorumPacket, sender: int) -> bytes:
@@ -161,6 +184,16 @@ def _zxid_and_data(message: QuorumPacket, sender: int) -> tuple[int, bytes | Non
 
 def decode_packet(payload: bytes) -> DecodedPacket:
     """The packet in one frame payload; raises ``MalformedRecord``."""
+    if len(payload) == _PLAIN.size:
+        type_code, zxid, length, auth = _PLAIN.unpack(payload)
+        build = _PLAIN_TYPES.get(type_code)
+        if build is not None and length == -1 and auth in (-1, 0) and zxid >= 0:
+            return DecodedPacket(build(zxid))
+    elif len(payload) > _HEAD_LEN.size and payload[3] == 2 and payload[:3] == b"\x00\x00\x00":
+        _, zxid, length = _HEAD_LEN.unpack_from(payload)
+        end = _HEAD_LEN.size + length
+        if zxid > 0 and length >= 0 and len(payload) == end + 4 and payload[end:] in (_NO_AUTH, _EMPTY_AUTH):
+            return DecodedPacket(Proposal(Txn(zxid, payload[_HEAD_LEN.size : end])))
     reader = JuteReader(payload)
     type_code = reader.read_int()
     zxid = reader.read_long()
