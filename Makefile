@@ -19,7 +19,7 @@ system-deps:
 
 # Starts a local 3-server ensemble (ports and data dirs chosen for you); Ctrl-C stops it.
 run: venv
-	$(BIN)/zabkeeper sim --seed 1 --events
+	$(BIN)/zabkeeper ensemble --size 3
 
 # Every test: lint, types, unit/scenario/simulation/integration tests, the Quint spec and conformance.
 test: venv system-deps lint typecheck pytest
