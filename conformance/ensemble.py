@@ -126,6 +126,8 @@ class Ensemble:
         logged, epoch = ready.writes[:split], ready.writes[split:]
         if not all(isinstance(w, AppendTxns | InstallSnapshot) for w in logged):
             return f"unexpected writes before currentEpoch: {logged}"
+        if len(epoch) != 1:
+            return f"the synced txns must be durable before currentEpoch, but the Ready writes {ready.writes}"
         assert order[0] == "NL_LOG_TXNS", order
         self._write(node, logged)
         node.pending = PendingReady(

@@ -183,3 +183,22 @@ def run_validation(logs: list[Path], record: int | None, seed: int | None, keep:
             print(message, flush=True)
     print(f"runs={len(runs)} steps={sum(len(r.steps) for r in runs)} rejected={failures}")
     return 0 if failures == 0 else 1
+
+
+def trace_steps(path: Path) -> tuple[int, int, list[tuple[str, int, int]]]:
+    """The initial scenario, rotation and (action, i, j) steps of an ITF trace written with --mbt."""
+    from conformance.trace import load_trace
+
+    trace = load_trace(path)
+    picks = trace.steps[0].picks
+    steps = [
+        (step.action, int(step.picks.get("i", 0)), int(step.picks.get("j", 0))) for step in trace.steps[1:]
+    ]
+    return int(picks.get("scenario", 0)), int(picks.get("rotation", 0)), steps
+
+
+def quint_run(name: str, scenario: int, rotation: int, steps: list[tuple[str, int, int]], expect: str) -> str:
+    """A Quint ``run`` that takes ``steps`` from ``initWith(scenario, rotation)`` and expects ``expect``."""
+    calls = [f"{a}({i}, {j})" if a in SPEC_ACTIONS_WITH_J else f"{a}({i})" for a, i, j in steps]
+    body = "\n    ".join(f".then({call})" for call in calls)
+    return f"  run {name} =\n    initWith({scenario}, {rotation})\n    {body}\n    .expect({expect})\n"
