@@ -19,7 +19,8 @@ from zabkeeper.core.messages import (
     ServerState,
     Snap,
 )
-from zabkeeper.server.transport import BadPeerFrame, PeerFrameDecoder, PeerTransport
+from zabkeeper.server.peer_link import BadPeerFrame, PeerFrameDecoder
+from zabkeeper.server.transport import PeerTransport
 from zabkeeper.wire.quorum import encode_packet
 
 

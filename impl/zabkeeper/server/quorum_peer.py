@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import random
 import signal
 import ssl
@@ -34,7 +33,6 @@ from pathlib import Path
 from zabkeeper.config import ServerConfig
 from zabkeeper.core.inputs import Input, SnapshotTaken, Tick
 from zabkeeper.core.messages import ServerState, Snap
-from zabkeeper.core.options import PeerOptions
 from zabkeeper.core.peer import Peer
 from zabkeeper.core.ready import Event, InstallSnapshot, Ready
 from zabkeeper.server.connection import ClientConnection
@@ -42,6 +40,7 @@ from zabkeeper.server.control import ControlServer
 from zabkeeper.server.metrics import MetricsServer
 from zabkeeper.server.peer_storage import PeerStorage, tree_from_snapshot
 from zabkeeper.server.quorum_facts import QuorumCounters, four_letter, metric_values, status
+from zabkeeper.server.quorum_options import peer_options
 from zabkeeper.server.replicated import ReplicatedPipeline, decode_committed
 from zabkeeper.server.replicated_server import EnsembleZooKeeperServer
 from zabkeeper.server.runner import Runner
@@ -55,13 +54,7 @@ from zabkeeper.server.transport import PeerTransport
 log = logging.getLogger(__name__)
 zab_log = logging.getLogger("zabkeeper.zab")
 
-TICK_MS_MIN = 10
-TICK_MS_MAX = 50
-FINALIZE_WAIT_MS = 200  # FastLeaderElection.finalizeWait
-NOTIFICATION_INTERVAL_MAX_MS = 60_000  # FastLeaderElection.maxNotificationInterval
-CONNECT_RETRY_MS = 100
 SNAPSHOT_BYTES_MAX = 1 << 30
-COMMIT_LOG_COUNT_DEFAULT = 500
 READ_ONLY_DELAY_MS_MIN = 2000  # ZooKeeper waits max(2000, tickTime) before going read-only
 CONTAINER_CHECK_INTERVAL_MS_DEFAULT = 60_000
 HOUR_S = 3600
@@ -72,41 +65,6 @@ INFO_EVENTS = frozenset(
         "LeaderLostLearner", "LeaderProcessFOLLOWERINFO", "FollowerProcessLEADERINFO",
     }
 )  # fmt: skip
-
-
-def peer_options(config: ServerConfig) -> tuple[PeerOptions, int]:
-    """The core's options for this member, with every limit converted to ticks, and the tick (ms)."""
-    assert config.is_distributed and config.myid is not None
-    tick_ms = max(TICK_MS_MIN, min(TICK_MS_MAX, config.tick_time // 20))
-
-    def ticks(ms: float) -> int:
-        return max(1, math.ceil(ms / tick_ms))
-
-    sync_limit_ticks = ticks(config.sync_limit * config.tick_time)
-    options = PeerOptions(
-        myid=config.myid,
-        quorum=config.quorum_verifier(),
-        observers=config.ensemble.observers,
-        init_limit_ticks=ticks(config.init_limit * config.tick_time),
-        sync_limit_ticks=sync_limit_ticks,
-        ping_interval_ticks=min(ticks(config.tick_time / 2), sync_limit_ticks - 1) or 1,
-        finalize_wait_ticks=ticks(FINALIZE_WAIT_MS),
-        notification_interval_max_ticks=max(ticks(NOTIFICATION_INTERVAL_MAX_MS), ticks(FINALIZE_WAIT_MS)),
-        connect_retry_ticks=ticks(CONNECT_RETRY_MS),
-        committed_log_max=_commit_log_count(config),
-        outstanding_proposals_max=10_000,
-    )
-    return options, tick_ms
-
-
-def _commit_log_count(config: ServerConfig) -> int:
-    """ZooKeeper's ``zookeeper.commitLogCount``: committed txns kept in memory for DIFF syncs."""
-    raw = config.extra.get("zookeeper.commitLogCount", config.extra.get("commitLogCount", ""))
-    if not raw:
-        return COMMIT_LOG_COUNT_DEFAULT
-    if not raw.isdigit() or int(raw) < 1:
-        raise StartupError(f"{config.source}: commitLogCount {raw!r} is not a positive number")
-    return int(raw)
 
 
 class QuorumPeer:

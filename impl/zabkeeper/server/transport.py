@@ -12,11 +12,8 @@ them (``core.inputs``, and the simulator's network, whose semantics this module 
   refused connect, an EOF, a reset or a malformed packet is reported as ``Disconnected(sid)``,
   always before anything from a newer connection with that sid. A connection the core closes
   (``disconnect``) is not reported back to it.
-* Adjacent COMMITs to one peer within one flush collapse into the last one: a COMMIT means every
-  txn up to its zxid is committed, so the last implies the others (nothing between them moves).
-* Bounds: frames are refused above jute.maxbuffer (plus a packet header), except SNAP, which may
-  reach ``snapshot_bytes_max``; a peer whose unsent data passes ``SEND_BUFFER_MAX`` is
-  disconnected. A malformed frame or packet drops that connection only.
+* Bounds and framing live in ``peer_link``; a malformed frame or packet drops that connection
+  only.
 
 Blocking (``block``/``unblock``) simulates a network partition for tests and ``zabkeeper
 ensemble isolate``: traffic to and from blocked sids vanishes silently (as in a partition, no
@@ -30,7 +27,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import struct
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +34,7 @@ from dataclasses import dataclass, field
 from zabkeeper.config import QuorumServer
 from zabkeeper.core.inputs import Disconnected, Input, Receive
 from zabkeeper.core.messages import Commit, FollowerInfo, Message, Notification, ObserverInfo, QuorumPacket
+from zabkeeper.server.peer_link import PeerFrameDecoder, PeerLink, framed
 from zabkeeper.wire.jute import MalformedRecord
 from zabkeeper.wire.quorum import (
     decode_election_hello,
@@ -53,125 +50,11 @@ log = logging.getLogger(__name__)
 ELECTION_FRAME_MAX = 64 * 1024
 ELECTION_QUEUE_MAX = 16
 PACKET_OVERHEAD_MAX = 1024
-SNAP_TYPE = 15
-SEND_BUFFER_MAX = 1 << 30
 BACKOFF_MIN_S = 0.05
 BACKOFF_MAX_S = 2.0
 CONNECT_TIMEOUT_S = 5.0
-_LENGTH = struct.Struct(">i")
 
 Deliver = Callable[[Input], None]
-
-
-class BadPeerFrame(ValueError):
-    """A peer announced a frame this member refuses; the connection is closed."""
-
-
-class PeerFrameDecoder:
-    """Splits a peer stream into frames, each at most ``frame_max`` bytes, except SNAP packets
-    (type 15, read from the first 4 payload bytes), which may reach ``snap_max``."""
-
-    def __init__(self, frame_max: int, snap_max: int = 0) -> None:
-        assert frame_max > 0 and snap_max >= 0
-        self.frame_max = frame_max
-        self.snap_max = snap_max
-        self.buffer = bytearray()
-
-    def feed(self, data: bytes) -> list[bytes]:
-        self.buffer += data
-        frames: list[bytes] = []
-        buffer = self.buffer
-        offset = 0
-        while len(buffer) - offset >= 4:
-            (length,) = _LENGTH.unpack_from(buffer, offset)
-            if length < 0 or length > self.frame_max:
-                if length < 0 or length > self.snap_max or self.snap_max == 0:
-                    raise BadPeerFrame(f"frame length {length} outside [0, {self.frame_max}]")
-                if len(buffer) - offset < 8:
-                    break
-                if _LENGTH.unpack_from(buffer, offset + 4)[0] != SNAP_TYPE:
-                    raise BadPeerFrame(f"frame length {length} above {self.frame_max} for a non-SNAP packet")
-            end = offset + 4 + length
-            if end > len(buffer):
-                break
-            frames.append(bytes(buffer[offset + 4 : end]))
-            offset = end
-        del buffer[:offset]
-        return frames
-
-
-def _framed(payload: bytes) -> bytes:
-    return _LENGTH.pack(len(payload)) + payload
-
-
-class _Link(asyncio.Protocol):
-    """One TCP connection to a peer; the owner decides what its frames mean."""
-
-    def __init__(self, transport_owner: PeerTransport, kind: str, decoder: PeerFrameDecoder) -> None:
-        self.owner = transport_owner
-        self.kind = kind
-        self.decoder = decoder
-        self.transport: asyncio.Transport | None = None
-        self.sid: int | None = None
-        self.closed = False
-        self.swallowed = False  # a partition ate a message: dead for good, closed at heal
-        self.registered = False  # the quorum connection the core knows for ``sid``
-        self.pending: list[bytes] = []
-        self.last_cumulative = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        if self.closed:
-            transport.close()  # the core gave up on it while it was connecting
-        elif self.pending:
-            self.flush()
-
-    def data_received(self, data: bytes) -> None:
-        if self.closed:
-            return
-        try:
-            frames = self.decoder.feed(data)
-        except BadPeerFrame as error:
-            self.owner.link_failed(self, f"bad frame: {error}")
-            return
-        for frame in frames:
-            if self.closed:
-                return
-            self.owner.frame_received(self, frame)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.closed:
-            self.closed = True
-            self.owner.link_lost(self)
-
-    def write(self, frame: bytes, cumulative: bool = False) -> None:
-        """Queue ``frame`` for the next flush. A ``cumulative`` frame (COMMIT: everything up to its
-        zxid is committed) replaces a cumulative frame queued right before it, which it implies."""
-        if self.closed or self.swallowed:
-            return
-        if cumulative and self.last_cumulative and self.pending:
-            self.pending[-1] = frame
-            return
-        self.last_cumulative = cumulative
-        self.pending.append(frame)
-        if len(self.pending) == 1:
-            asyncio.get_running_loop().call_soon(self.flush)
-
-    def flush(self) -> None:
-        if self.transport is None or self.closed or not self.pending:
-            return
-        data, self.pending = b"".join(self.pending), []
-        self.last_cumulative = False
-        self.transport.write(data)
-        if self.transport.get_write_buffer_size() > SEND_BUFFER_MAX:
-            self.owner.link_failed(self, "peer does not read: send buffer full")
-
-    def close(self) -> None:
-        self.closed = True
-        self.pending = []
-        if self.transport is not None:
-            self.transport.close()
 
 
 @dataclass
@@ -179,7 +62,7 @@ class _ElectionOut:
     """The outgoing election connection to one peer and what waits for it."""
 
     queue: deque[bytes] = field(default_factory=lambda: deque(maxlen=ELECTION_QUEUE_MAX))
-    link: _Link | None = None
+    link: PeerLink | None = None
     connecting: bool = False
     backoff_s: float = 0.0
     retry: asyncio.TimerHandle | None = None
@@ -205,11 +88,11 @@ class PeerTransport:
         self.frame_max = jute_max_buffer + PACKET_OVERHEAD_MAX
         self.snapshot_bytes_max = snapshot_bytes_max
         self.listeners: list[asyncio.Server] = []
-        self.quorum: dict[int, _Link] = {}
+        self.quorum: dict[int, PeerLink] = {}
         self.election_out: dict[int, _ElectionOut] = {sid: _ElectionOut() for sid in servers if sid != myid}
-        self.accepted: set[_Link] = set()
+        self.accepted: set[PeerLink] = set()
         self.blocked: frozenset[int] = frozenset()
-        self.dead: list[_Link] = []
+        self.dead: list[PeerLink] = []
         self.stats = {"sent": 0, "received": 0, "dropped_connections": 0}
 
     # --- life cycle ----------------------------------------------------------------------------
@@ -239,12 +122,12 @@ class PeerTransport:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 2)
 
-    def _accepted_link(self, kind: str) -> _Link:
+    def _accepted_link(self, kind: str) -> PeerLink:
         if kind == "election":
             decoder = PeerFrameDecoder(ELECTION_FRAME_MAX)
         else:
             decoder = PeerFrameDecoder(self.frame_max, self.snapshot_bytes_max)
-        link = _Link(self, kind, decoder)
+        link = PeerLink(self, kind, decoder)
         self.accepted.add(link)
         return link
 
@@ -272,7 +155,7 @@ class PeerTransport:
         link.write(frame, cumulative=isinstance(message, Commit))
 
     def _open_quorum(self, to: int, frame: bytes) -> None:
-        link = _Link(self, "quorum", PeerFrameDecoder(self.frame_max, self.snapshot_bytes_max))
+        link = PeerLink(self, "quorum", PeerFrameDecoder(self.frame_max, self.snapshot_bytes_max))
         link.sid = to
         link.registered = True
         link.pending.append(frame)
@@ -280,7 +163,7 @@ class PeerTransport:
         address = self.servers[to].quorum_address
         asyncio.get_running_loop().create_task(self._connect(link, address.host, address.port))
 
-    async def _connect(self, link: _Link, host: str, port: int) -> None:
+    async def _connect(self, link: PeerLink, host: str, port: int) -> None:
         loop = asyncio.get_running_loop()
         try:
             await asyncio.wait_for(loop.create_connection(lambda: link, host, port), CONNECT_TIMEOUT_S)
@@ -292,7 +175,7 @@ class PeerTransport:
 
     def _send_notification(self, to: int, payload: bytes) -> None:
         out = self.election_out[to]
-        frame = _framed(payload)
+        frame = framed(payload)
         if out.link is not None and not out.link.closed:
             out.link.write(frame)
             return
@@ -306,10 +189,10 @@ class PeerTransport:
         if not out.queue or to in self.blocked:
             return
         out.connecting = True
-        link = _Link(self, "election", PeerFrameDecoder(ELECTION_FRAME_MAX))
+        link = PeerLink(self, "election", PeerFrameDecoder(ELECTION_FRAME_MAX))
         link.sid = to
         own = self.servers[self.myid].election_address
-        link.pending.append(_framed(encode_election_hello(self.myid, str(own))))
+        link.pending.append(framed(encode_election_hello(self.myid, str(own))))
         link.pending.extend(out.queue)
         out.queue.clear()
         address = self.servers[to].election_address
@@ -317,7 +200,7 @@ class PeerTransport:
             self._connect_election_link(to, link, address.host, address.port)
         )
 
-    async def _connect_election_link(self, to: int, link: _Link, host: str, port: int) -> None:
+    async def _connect_election_link(self, to: int, link: PeerLink, host: str, port: int) -> None:
         out = self.election_out[to]
         loop = asyncio.get_running_loop()
         try:
@@ -337,13 +220,13 @@ class PeerTransport:
 
     # --- receiving -----------------------------------------------------------------------------
 
-    def frame_received(self, link: _Link, frame: bytes) -> None:
+    def frame_received(self, link: PeerLink, frame: bytes) -> None:
         if link.kind == "election":
             self._election_frame(link, frame)
         else:
             self._quorum_frame(link, frame)
 
-    def _election_frame(self, link: _Link, frame: bytes) -> None:
+    def _election_frame(self, link: PeerLink, frame: bytes) -> None:
         try:
             if link.sid is None:
                 sid = decode_election_hello(frame)
@@ -358,7 +241,7 @@ class PeerTransport:
         except MalformedRecord as error:
             self.link_failed(link, f"malformed election message: {error}")
 
-    def _quorum_frame(self, link: _Link, frame: bytes) -> None:
+    def _quorum_frame(self, link: PeerLink, frame: bytes) -> None:
         if link.swallowed:
             return
         try:
@@ -375,7 +258,7 @@ class PeerTransport:
         self.stats["received"] += 1
         self.deliver(Receive(link.sid, decoded.message))
 
-    def _introduce(self, link: _Link, message: QuorumPacket, sid: int | None) -> None:
+    def _introduce(self, link: PeerLink, message: QuorumPacket, sid: int | None) -> None:
         """The first packet on an accepted quorum connection must say which learner opened it."""
         if sid is None or sid not in self.servers or sid == self.myid:
             self.link_failed(link, f"first quorum packet {type(message).__name__} names no known learner")
@@ -396,13 +279,13 @@ class PeerTransport:
         self.stats["received"] += 1
         self.deliver(Receive(sid, message))
 
-    def link_failed(self, link: _Link, reason: str) -> None:
+    def link_failed(self, link: PeerLink, reason: str) -> None:
         log.warning("dropping %s connection with server %s: %s", link.kind, link.sid, reason)
         self.stats["dropped_connections"] += 1
         link.close()
         self.link_lost(link)
 
-    def link_lost(self, link: _Link) -> None:
+    def link_lost(self, link: PeerLink) -> None:
         self.accepted.discard(link)
         if link.kind == "election":
             out = self.election_out.get(link.sid) if link.sid is not None else None
@@ -418,7 +301,7 @@ class PeerTransport:
             return
         self.deliver(Disconnected(link.sid))
 
-    def _forget(self, link: _Link) -> None:
+    def _forget(self, link: PeerLink) -> None:
         if link.sid is not None and self.quorum.get(link.sid) is link:
             del self.quorum[link.sid]
 
