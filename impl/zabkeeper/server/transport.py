@@ -53,6 +53,7 @@ PACKET_OVERHEAD_MAX = 1024
 BACKOFF_MIN_S = 0.05
 BACKOFF_MAX_S = 2.0
 CONNECT_TIMEOUT_S = 5.0
+DEAD_LINKS_MAX = 64
 
 Deliver = Callable[[Input], None]
 
@@ -266,7 +267,7 @@ class PeerTransport:
         link.sid = sid
         if sid in self.blocked:
             link.swallowed = True
-            self.dead.append(link)
+            self._bury(link)
             return
         old = self.quorum.get(sid)
         if old is not None:
@@ -297,9 +298,20 @@ class PeerTransport:
         del self.quorum[link.sid]
         if link.sid in self.blocked or link.swallowed:
             # A partition hides the reset; the connection is dead and healing reports it.
-            self.dead.append(link)
+            self._bury(link)
             return
         self.deliver(Disconnected(link.sid))
+
+    def _bury(self, link: PeerLink) -> None:
+        """Keep a connection a partition killed until the partition heals (bounded: a peer that
+        keeps reconnecting through a partition must not grow this without end)."""
+        self.dead.append(link)
+        if len(self.dead) > DEAD_LINKS_MAX:
+            # Connections the core knows are at most one per peer; drop the oldest unknown one.
+            oldest = next((dead for dead in self.dead if not dead.registered), None)
+            if oldest is not None:
+                self.dead.remove(oldest)
+                oldest.close()
 
     def _forget(self, link: PeerLink) -> None:
         if link.sid is not None and self.quorum.get(link.sid) is link:
@@ -336,7 +348,7 @@ class PeerTransport:
         for sid, link in list(self.quorum.items()):
             if link.swallowed:
                 del self.quorum[sid]
-                self.dead.append(link)
+                self._bury(link)
         dead, self.dead = self.dead, []
         for link in dead:
             link.close()
