@@ -72,6 +72,9 @@ def quorum_metrics(member: QuorumPeer) -> list[tuple[str, object]]:
         ("zk_runner_batches", member.runner.batches),
         ("zk_runner_batched_writes", member.runner.batched_writes),
         ("zk_runner_queued", member.runner.pending),
+        ("zk_peer_packets_sent", member.transport.packets_sent),
+        ("zk_peer_packets_received", member.transport.packets_received),
+        ("zk_peer_connections_dropped", member.transport.connections_dropped),
     ]
     for mode_name in ("DIFF", "TRUNC", "SNAP"):
         values.append((f"zk_learner_{mode_name.lower()}_count", counters.learner_syncs[mode_name]))

@@ -58,6 +58,7 @@ SNAPSHOT_BYTES_MAX = 1 << 30
 READ_ONLY_DELAY_MS_MIN = 2000  # ZooKeeper waits max(2000, tickTime) before going read-only
 CONTAINER_CHECK_INTERVAL_MS_DEFAULT = 60_000
 HOUR_S = 3600
+ROLE_EVENTS = frozenset({"ServerStateChange", "LeaderEstablished", "FollowerProcessUPTODATE"})
 INFO_EVENTS = frozenset(
     {
         "ServerStateChange", "LeaderEstablished", "FLEWaitNewNotmsg", "LeaderSyncFollower",
@@ -146,7 +147,8 @@ class QuorumPeer:
             assert self.zk.tree.last_processed_zxid == ready.committed[-1].zxid
             self.applied_since_snapshot += len(ready.committed)
         for event in ready.events:
-            self._role_effect(event)
+            if event.action in ROLE_EVENTS:
+                self._role_effect(event)
         snapshot: bytes | None = None
         for outbound in ready.messages:
             message = outbound.message

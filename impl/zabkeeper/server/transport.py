@@ -94,7 +94,9 @@ class PeerTransport:
         self.accepted: set[PeerLink] = set()
         self.blocked: frozenset[int] = frozenset()
         self.dead: list[PeerLink] = []
-        self.stats = {"sent": 0, "received": 0, "dropped_connections": 0}
+        self.packets_sent = 0
+        self.packets_received = 0
+        self.connections_dropped = 0
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -136,7 +138,7 @@ class PeerTransport:
 
     def send(self, to: int, message: Message) -> None:
         assert to != self.myid and to in self.servers, to
-        self.stats["sent"] += 1
+        self.packets_sent += 1
         if isinstance(message, Notification):
             if to in self.blocked:
                 self.election_out[to].held = encode_notification(message)
@@ -237,7 +239,7 @@ class PeerTransport:
                 return
             if link in self.accepted and link.sid not in self.blocked:
                 notification = decode_notification(frame, link.sid)
-                self.stats["received"] += 1
+                self.packets_received += 1
                 self.deliver(Receive(link.sid, notification))
         except MalformedRecord as error:
             self.link_failed(link, f"malformed election message: {error}")
@@ -256,7 +258,7 @@ class PeerTransport:
         if link.sid in self.blocked:
             link.swallowed = True
             return
-        self.stats["received"] += 1
+        self.packets_received += 1
         self.deliver(Receive(link.sid, decoded.message))
 
     def _introduce(self, link: PeerLink, message: QuorumPacket, sid: int | None) -> None:
@@ -277,12 +279,12 @@ class PeerTransport:
                 self.deliver(Disconnected(sid))
         link.registered = True
         self.quorum[sid] = link
-        self.stats["received"] += 1
+        self.packets_received += 1
         self.deliver(Receive(sid, message))
 
     def link_failed(self, link: PeerLink, reason: str) -> None:
         log.warning("dropping %s connection with server %s: %s", link.kind, link.sid, reason)
-        self.stats["dropped_connections"] += 1
+        self.connections_dropped += 1
         link.close()
         self.link_lost(link)
 
