@@ -104,3 +104,28 @@ def test_small_bursts_commit_in_zxid_order(writes: int) -> None:
     events = asyncio.run(run_writes(StandalonePipeline, writes))
     applied = [zxid for kind, zxids in events if kind == "applied" for zxid in zxids]
     assert applied == list(range(1, writes + 1))
+
+
+def test_a_failed_log_write_is_never_applied_and_reported() -> None:
+    class FailingStorage:
+        def append(self, records: list[tuple[int, bytes]]) -> None:
+            raise OSError("disk full")
+
+    events: list[tuple[str, list[int]]] = []
+    failures: list[BaseException] = []
+
+    async def scenario() -> None:
+        pipeline = StandalonePipeline(
+            FailingStorage(),
+            prepare,
+            RecordingSink(events),
+            0,
+            ServerStats(),
+            on_failure=failures.append,  # type: ignore[arg-type]
+        )
+        pipeline.submit(ClientWrite(1, 1, OpCode.setData, None, ()))
+        await pipeline.drain()
+        pipeline.close()
+
+    asyncio.run(scenario())
+    assert events == [] and len(failures) == 1 and "disk full" in str(failures[0])

@@ -81,6 +81,7 @@ class StandalonePipeline:
         last_zxid: int,
         stats: ServerStats,
         after_batch: Callable[[int], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.storage = storage
         self.prepare = prepare
@@ -88,6 +89,7 @@ class StandalonePipeline:
         self.last_prepared_zxid = last_zxid
         self.stats = stats
         self.after_batch = after_batch
+        self.on_failure = on_failure
         self.queue: list[tuple[CommittedTxn, bytes]] = []
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="txnlog")
         self.flushing: asyncio.Task[None] | None = None
@@ -100,18 +102,10 @@ class StandalonePipeline:
         header, txn = self.prepare(write, zxid, int(time.time() * 1000))
         assert header.zxid == zxid, (header.zxid, zxid)
         self.last_prepared_zxid = zxid
-        self.submit_prepared(CommittedTxn(header, txn))
-
-    def submit_prepared(self, committed: CommittedTxn) -> None:
-        """A txn prepared elsewhere (session expiry, container reaping) goes the same way."""
-        self.queue.append((committed, encode_txn(committed.header, committed.txn)))
+        self.queue.append((CommittedTxn(header, txn), encode_txn(header, txn)))
         assert len(self.queue) + self.in_flight <= PENDING_TXNS_MAX, "pending txns unbounded"
         if self.flushing is None:
             self.flushing = asyncio.get_running_loop().create_task(self._flush_loop())
-
-    def next_zxid(self) -> int:
-        self.last_prepared_zxid += 1
-        return self.last_prepared_zxid
 
     def outstanding(self) -> int:
         return len(self.queue) + self.in_flight
@@ -130,17 +124,16 @@ class StandalonePipeline:
                 self.sink.apply_committed([committed for committed, _ in batch])
                 if self.after_batch is not None:
                     self.after_batch(batch[-1][0].header.zxid)
-        except BaseException as error:
-            # A txn log that cannot be written means nothing more may be acknowledged.
+        except Exception as error:
+            # A txn log that cannot be written means nothing more may be acknowledged: the
+            # batch in hand is never applied or answered, and the owner shuts the server down
+            # (ZooKeeper exits too). Everything acknowledged before is on disk.
             self.failed = error
             log.critical("txn log write failed, no further writes will be acknowledged: %r", error)
-            raise
+            if self.on_failure is not None:
+                self.on_failure(error)
         finally:
             self.flushing = None
-
-    async def run_in_writer(self, job: Callable[[], Any]) -> Any:
-        """Run storage work (snapshot writes, log roll, purge) in order with the appends."""
-        return await asyncio.get_running_loop().run_in_executor(self.writer, job)
 
     async def drain(self) -> None:
         while self.flushing is not None:

@@ -97,9 +97,11 @@ class StandaloneServer:
         if tree.last_processed_zxid == 0 and not self.storage.snapshots.files():
             self.storage.save_snapshot(0, snapshot_body(tree))
         self.zk = ZooKeeperServer(config, tree, self.stats, self.jaas_users)
+        self.stopped = asyncio.Event()
         self.pipeline = StandalonePipeline(
-            self.storage, self.zk.prepare, self.zk, tree.last_processed_zxid, self.stats, self._after_batch
-        )
+            self.storage, self.zk.prepare, self.zk, tree.last_processed_zxid, self.stats, self._after_batch,
+            on_failure=self._storage_failed,
+        )  # fmt: skip
         self.zk.pipeline = self.pipeline
         self.zk.four_letter_answer = self.four_letter
         self.last_snapshot_zxid = tree.last_processed_zxid
@@ -109,6 +111,7 @@ class StandaloneServer:
         self.client_port = -1
         self.secure_client_port = -1
         self.started = time.monotonic()
+        self.failure: BaseException | None = None
 
     def _tls_context(self) -> ssl.SSLContext | None:
         if self.config.secure_client_port is None:
@@ -185,6 +188,11 @@ class StandaloneServer:
             except Exception:
                 log.exception("periodic job %s failed", getattr(job, "__name__", job))
 
+    def _storage_failed(self, error: BaseException) -> None:
+        self.failure = error
+        self.zk.close_all_connections()
+        self.stopped.set()
+
     def _reap(self) -> None:
         self.zk.reap_containers(int(time.time() * 1000))
 
@@ -251,13 +259,14 @@ async def _serve(config: ServerConfig) -> None:
     except OSError as error:
         await server.stop()
         raise StartupError(f"cannot listen: {error}") from None
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+        loop.add_signal_handler(sig, server.stopped.set)
+    await server.stopped.wait()
     log.info("shutting down")
     await server.stop()
+    if server.failure is not None:
+        raise StartupError(f"stopped after a txn log failure: {server.failure!r}")
 
 
 def serve_forever(config: ServerConfig) -> None:
