@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "standalone"))
 
-from loadgen import INT, connect_request, set_data_body
+from loadgen import INT, connect_request, set_data_body, setup
 
 RECONNECT_S = 0.005
 PATH = "/bench/k0"
@@ -60,6 +60,7 @@ class GapProbe:
 
     async def measure(self, kill: Callable[[], None], timeout_s: float = 60.0) -> float:
         """Kill (in a thread) and return the gap in ms; raises TimeoutError if writes never resume."""
+        await setup(self.ports[0])  # the znode the writers set
         tasks = [asyncio.create_task(self._writer(port)) for port in self.ports]
         try:
             await asyncio.sleep(1.0)

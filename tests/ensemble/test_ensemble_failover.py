@@ -101,8 +101,8 @@ def test_killing_the_leader_under_load_loses_no_acknowledged_write(
         print(f"first acknowledged write {gap * 1000:.0f} ms after kill -9 of leader {leader}")
 
     acked = {name for _, _, name in writers.acked}
+    assert watcher.exists("/survivor") is not None  # waits until the client has reconnected
     assert watcher.client_id[0] == session_before, "the follower's session survived the failover"
-    assert watcher.exists("/survivor") is not None
     clients(member_hosts(ensemble, new_leader)).set("/watched", b"1")
     assert fired.wait(10), "a watch set before the failover fired"
     for sid in ensemble.members:

@@ -75,6 +75,7 @@ def quorum_metrics(member: QuorumPeer) -> list[tuple[str, object]]:
         ("zk_peer_packets_sent", member.transport.packets_sent),
         ("zk_peer_packets_received", member.transport.packets_received),
         ("zk_peer_connections_dropped", member.transport.connections_dropped),
+        ("zk_refused_client_connections", member.zk.refused_connections),
     ]
     for mode_name in ("DIFF", "TRUNC", "SNAP"):
         values.append((f"zk_learner_{mode_name.lower()}_count", counters.learner_syncs[mode_name]))

@@ -78,6 +78,7 @@ class EnsembleZooKeeperServer(ZooKeeperServer):
         self.serving = False
         self.read_only = False
         self.read_only_sessions: set[int] = set()
+        self.refused_connections = 0
         self.replicated: ReplicatedPipeline | None = None
 
     def _new_tracker(self) -> RecordingSessionTracker:
@@ -90,7 +91,7 @@ class EnsembleZooKeeperServer(ZooKeeperServer):
 
     def start_serving(self, leading: bool) -> None:
         """The member is up to date with an established leader: open for clients."""
-        self._close_clients("the server leaves read-only mode")
+        self._close_clients()
         self.read_only = False
         self.serving = True
         if leading:
@@ -100,22 +101,23 @@ class EnsembleZooKeeperServer(ZooKeeperServer):
             self.pending = PendingChanges()
 
     def stop_serving(self, reason: str) -> None:
-        """The member lost its leader (or leadership): close every client connection."""
+        """The member lost its leader (or leadership): close every client connection. Until it
+        serves again, new clients are refused (read-only ones too, unless read-only mode is on)."""
         if self.serving:
-            log.info("no longer serving clients: %s", reason)
+            log.info("no longer serving clients (%d connections closed): %s", len(self.connections), reason)
         self.serving = False
-        self._close_clients(reason)
+        self._close_clients()
 
     def enter_read_only(self) -> None:
         if not self.serving and not self.read_only:
             log.warning("no quorum for a while: serving read-only clients")
             self.read_only = True
 
-    def _close_clients(self, reason: str) -> None:
+    def _close_clients(self) -> None:
         for connection in list(self.connections):
-            connection.close(reason)
+            connection.close()
         for pending in self.connecting.values():
-            pending.connection.close(reason)
+            pending.connection.close()
         self.connecting.clear()
         self.waiting.clear()
         self.pending = PendingChanges()
@@ -139,10 +141,10 @@ class EnsembleZooKeeperServer(ZooKeeperServer):
             super().handle_connect(connection, request)
         elif self.read_only and request.read_only:
             self._connect_read_only(connection, request)
-        elif self.read_only:
-            connection.close("read-only server: the client does not accept read-only servers")
         else:
-            connection.close("this server is not currently serving requests (no quorum)")
+            # Clients retry quickly while a member has no quorum: refuse quietly, count them.
+            self.refused_connections += 1
+            connection.close()
 
     def _connect_read_only(self, connection: ClientConnection, request: r.ConnectRequest) -> None:
         """A local session on a read-only server (ZooKeeper's ReadOnlyZooKeeperServer)."""
