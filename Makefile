@@ -22,7 +22,7 @@ run: venv
 	$(BIN)/zabkeeper ensemble --size 3
 
 # Every test: lint, types, unit/scenario/simulation/integration tests, the Quint spec and conformance.
-test: venv system-deps lint typecheck pytest
+test: venv system-deps lint typecheck pytest spec conformance
 
 lint: venv
 	$(BIN)/ruff check impl conformance tests bench
@@ -33,6 +33,22 @@ typecheck: venv
 
 pytest: venv
 	$(BIN)/pytest -n 2 -q
+
+# The Quint spec: typecheck, scenario and bug-variant tests, simulation with every invariant and
+# witness, and `quint verify` when an Apalache server is configured (spec/Makefile, spec/README.md).
+spec:
+	$(MAKE) -C spec ci
+
+verify:
+	$(MAKE) -C spec verify
+
+# Replay the committed traces, fresh traces from a random seed (printed), and validate simulator
+# runs against the spec.
+conformance: venv
+	$(MAKE) -C spec deps
+	$(BIN)/zabkeeper conformance replay --jobs 2 traces/corpus traces/regressions
+	$(BIN)/zabkeeper conformance generate --count 16 --max-steps 120 --jobs 2
+	$(BIN)/zabkeeper conformance validate --record 2 --steps 150
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

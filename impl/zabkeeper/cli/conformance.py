@@ -44,6 +44,7 @@ def register(subparsers: Any) -> None:
         "--record", type=int, metavar="N", help="record and validate N fresh simulator runs"
     )
     validate.add_argument("--seed", type=int, help="first simulator seed for --record (default: random)")
+    validate.add_argument("--steps", type=int, default=150, help="spec steps to record per run")
     validate.add_argument("--keep", type=Path, help="keep recorded logs and generated Quint runs here")
     validate.set_defaults(handler=_validate)
 
@@ -83,4 +84,4 @@ def _generate(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from conformance.validate import run_validation
 
-    return run_validation(args.logs, args.record, args.seed, args.keep)
+    return run_validation(args.logs, args.record, args.seed, args.keep, args.steps)
