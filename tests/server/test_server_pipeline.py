@@ -71,7 +71,14 @@ async def run_writes(pipeline_class: type[StandalonePipeline], writes: int) -> l
     events: list[tuple[str, list[int]]] = []
     storage = RecordingStorage(events)
     storage.gate.clear()  # the first fsync is slow: everything else queues behind it
-    pipeline = pipeline_class(storage, prepare, RecordingSink(events), 0, ServerStats())  # type: ignore[arg-type]
+    pipeline = pipeline_class(
+        storage,
+        prepare,
+        RecordingSink(events),
+        0,
+        ServerStats(),
+        inline_append_txns_max=0,  # type: ignore[arg-type]
+    )
     for cxid in range(1, writes + 1):
         pipeline.submit(ClientWrite(1, cxid, OpCode.setData, None, ()))
         await asyncio.sleep(0)
@@ -129,3 +136,26 @@ def test_a_failed_log_write_is_never_applied_and_reported() -> None:
 
     asyncio.run(scenario())
     assert events == [] and len(failures) == 1 and "disk full" in str(failures[0])
+
+
+def test_a_lone_write_is_appended_on_the_loop_and_still_durable_first() -> None:
+    events: list[tuple[str, list[int]]] = []
+    threads: list[str] = []
+
+    class ThreadRecordingStorage(RecordingStorage):
+        def append(self, records: list[tuple[int, bytes]]) -> None:
+            threads.append(threading.current_thread().name)
+            super().append(records)
+
+    async def scenario() -> None:
+        pipeline = StandalonePipeline(
+            ThreadRecordingStorage(events), prepare, RecordingSink(events), 0, ServerStats()
+        )  # type: ignore[arg-type]
+        for cxid in (1, 2, 3):
+            pipeline.submit(ClientWrite(1, cxid, OpCode.setData, None, ()))
+            await pipeline.drain()
+        pipeline.close()
+
+    asyncio.run(scenario())
+    assert threads == [threading.main_thread().name] * 3
+    assert durable_before_applied(events) == [] and len(events) == 6

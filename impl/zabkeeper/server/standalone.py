@@ -198,7 +198,7 @@ class StandaloneServer:
 
     def _purge(self) -> None:
         retain = self.config.autopurge_snap_retain_count
-        self.pipeline.writer.submit(self.storage.purge, retain)
+        self.pipeline.schedule_in_writer(lambda: log.info("autopurge removed %s", self.storage.purge(retain)))
 
     def _after_batch(self, last_zxid: int) -> None:
         if last_zxid - self.last_snapshot_zxid < self.snap_threshold:
@@ -218,7 +218,7 @@ class StandaloneServer:
             except OSError:
                 log.exception("snapshot at zxid %#x failed; the txn log still holds everything", zxid)
 
-        self.pipeline.writer.submit(write_snapshot)
+        self.pipeline.schedule_in_writer(write_snapshot)
 
     async def stop(self) -> None:
         for timer in self.timers:
