@@ -309,27 +309,34 @@ class ZooKeeperServer:
         return prepared.header, prepared.txn
 
     def apply_committed(self, txns: list[CommittedTxn]) -> None:
+        if not txns:
+            return
         dirty: set[ClientConnection] = set()
+        tree, watches, waiting = self.tree, self.watches, self.waiting
         for committed in txns:
             header = committed.header
-            result = apply(self.tree, header, committed.txn)
-            self.pending.applied(header.zxid)
+            result = apply(tree, header, committed.txn)
             for trigger in result.triggers:
-                dirty.update(self._notify(self.watches.trigger(trigger)))
-            if header.type == OpCode.createSession:
+                notifications = watches.trigger(trigger)
+                if notifications:
+                    dirty.update(self._notify(notifications))
+            kind = header.type
+            if kind == OpCode.createSession:
                 self._session_created(header.client_id, dirty)
                 continue
-            if header.type == OpCode.closeSession:
+            if kind == OpCode.closeSession:
                 self._session_closed(header.client_id)
-            waiter = self.waiting.pop((header.client_id, header.cxid), None)
+            waiter = waiting.pop((header.client_id, header.cxid), None)
             if waiter is None:
                 continue
             connection, slot = waiter
             connection.last_zxid = header.zxid
             connection.complete(slot, encode_reply(header.cxid, header.zxid, result.err, result.response))
             dirty.add(connection)
-            if header.type == OpCode.closeSession:
+            if kind == OpCode.closeSession:
                 connection.close_after_flush()
+        # Nothing prepares while a batch is applied, so the pending changes it made can go at once.
+        self.pending.applied(txns[-1].header.zxid)
         for connection in dirty:
             connection.flush()
 
