@@ -87,8 +87,9 @@ class ReplaySummary:
 
 
 def replay_paths(
-    paths: Iterable[Path], jobs: int = 1, out: TextIO = sys.stdout, label: str = "replay"
+    paths: Iterable[Path], jobs: int = 1, out: TextIO | None = None, label: str = "replay"
 ) -> ReplaySummary:
+    out = out if out is not None else sys.stdout
     files = list(trace_files(paths))
     summary = ReplaySummary()
     progress = Progress(len(files), label)
@@ -114,7 +115,8 @@ def _collect(
         progress.advance(f"mismatches={summary.mismatches}")
 
 
-def print_summary(summary: ReplaySummary, out: TextIO = sys.stdout) -> None:
+def print_summary(summary: ReplaySummary, out: TextIO | None = None) -> None:
+    out = out if out is not None else sys.stdout
     print(summary.coverage(), file=out)
     rate = summary.steps / summary.seconds if summary.seconds > 0 else 0.0
     print(f"replayed {summary.steps} steps in {summary.seconds:.1f}s ({rate:.0f} steps/s)", file=out)
