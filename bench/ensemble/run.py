@@ -128,7 +128,14 @@ def main() -> None:
     print(f"\n{os.cpu_count()} cores, python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
     print(table(results))
     if args.out is not None:
-        args.out.write_text(json.dumps(results, indent=2))
+        document = {
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": f"{os.cpu_count()} cores, python {sys.version.split()[0]}",
+            "load_average_after": round(os.getloadavg()[0], 1),
+            "settings": {key: value for key, value in vars(args).items() if key != "out"},
+            "results": results,
+        }
+        args.out.write_text(json.dumps(document, indent=1) + "\n")
 
 
 if __name__ == "__main__":
