@@ -9,14 +9,13 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from conformance.replay import ReplayResult, replay_file, trace_files
-from zabkeeper.cli.progress import Progress
 
 # Every action of spec/zab.qnt's step, so the coverage table can name the ones never exercised.
 SPEC_ACTIONS = [
@@ -57,6 +56,22 @@ SPEC_ACTIONS = [
 ]
 
 
+class ProgressSink(Protocol):
+    """What a progress bar must do (the CLI passes ``zabkeeper.cli.progress.Progress``)."""
+
+    def advance(self, note: str = "") -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class _Silent:
+    def advance(self, note: str = "") -> None:
+        return None
+
+    def finish(self) -> None:
+        return None
+
+
 @dataclass
 class ReplaySummary:
     traces: int = 0
@@ -87,12 +102,15 @@ class ReplaySummary:
 
 
 def replay_paths(
-    paths: Iterable[Path], jobs: int = 1, out: TextIO | None = None, label: str = "replay"
+    paths: Iterable[Path],
+    jobs: int = 1,
+    out: TextIO | None = None,
+    progress_for: Callable[[int], ProgressSink] | None = None,
 ) -> ReplaySummary:
     out = out if out is not None else sys.stdout
     files = list(trace_files(paths))
     summary = ReplaySummary()
-    progress = Progress(len(files), label)
+    progress = progress_for(len(files)) if progress_for is not None else _Silent()
     started = time.monotonic()
     if jobs > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -106,7 +124,7 @@ def replay_paths(
 
 
 def _collect(
-    results: Iterable[ReplayResult], summary: ReplaySummary, progress: Progress, out: TextIO
+    results: Iterable[ReplayResult], summary: ReplaySummary, progress: ProgressSink, out: TextIO
 ) -> None:
     for result in results:
         summary.add(result)

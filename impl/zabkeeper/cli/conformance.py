@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from zabkeeper.cli.progress import Progress
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -56,7 +58,7 @@ def _replay(args: argparse.Namespace) -> int:
     if missing:
         print(f"zabkeeper conformance replay: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    summary = replay_paths(args.paths, jobs=args.jobs)
+    summary = replay_paths(args.paths, jobs=args.jobs, progress_for=lambda total: Progress(total, "replay"))
     print_summary(summary)
     return 0 if summary.mismatches == 0 and summary.traces > 0 else 1
 
@@ -75,7 +77,7 @@ def _generate(args: argparse.Namespace) -> int:
         except GenerateError as exc:
             print(f"zabkeeper conformance generate: {exc}", file=sys.stderr)
             return 2
-        summary = replay_paths(paths, jobs=args.jobs, label="generated")
+        summary = replay_paths(paths, jobs=args.jobs, progress_for=lambda total: Progress(total, "generated"))
     print(f"seed={seed}")
     print_summary(summary)
     return 0 if summary.mismatches == 0 else 1
