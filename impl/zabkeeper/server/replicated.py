@@ -36,7 +36,7 @@ from zabkeeper.core.ready import AppendTxns, Ready
 from zabkeeper.core.zxid import make_zxid
 from zabkeeper.server.connection import ClientConnection, Slot
 from zabkeeper.server.pipeline import ClientWrite, CommittedTxn
-from zabkeeper.server.zk_server import ZooKeeperServer, monotonic_ms
+from zabkeeper.server.zk_server import WRITE_OPS, ZooKeeperServer, monotonic_ms
 from zabkeeper.tree import records as r
 from zabkeeper.tree.constants import Code, OpCode
 from zabkeeper.wire.client import decode_request, encode_reply, encode_request
@@ -60,6 +60,7 @@ SYNC_WAITERS_MAX = 100_000
 # Local writes gathered in one event-loop turn (bounded by the connections' outstanding limits).
 OUTBOX_MAX = 1_000_000
 _LOCAL = struct.Struct(">cq")
+FORWARDABLE = WRITE_OPS | {OpCode.createSession, OpCode.closeSession, OpCode.ping}
 _LOCAL_TAG = b"L"
 
 
@@ -138,7 +139,7 @@ class ReplicatedPipeline:
         for write in self._take(origin, payload):
             if write.opcode == OpCode.ping:
                 now = monotonic_ms()
-                for session_id in decode_session_touches(write.request):
+                for session_id in write.request:
                     self.zk.tracker.touch(session_id, now)
             elif len(self.proposals) >= QUEUED_PROPOSALS_MAX:
                 log.error("proposal queue full: dropping a request of session %#x", write.session_id)
@@ -269,11 +270,15 @@ def _forwarded(write: ClientWrite) -> ForwardedRequest:
 
 
 def _client_write(forwarded: ForwardedRequest) -> ClientWrite:
+    """The write a forwarded request carries; ``MalformedRecord`` if it is not one a learner may
+    forward (a txn-producing request, a session change, or session touches)."""
     request: Any
+    if forwarded.opcode not in FORWARDABLE:
+        raise MalformedRecord(f"opcode {forwarded.opcode} is not forwarded to the leader")
     if forwarded.opcode == OpCode.createSession:
         request = decode_record(r.CreateSessionTxn, forwarded.request)
     elif forwarded.opcode == OpCode.ping:
-        request = forwarded.request
+        request = decode_session_touches(forwarded.request)
     else:
         header = struct.pack(">ii", forwarded.cxid, forwarded.opcode)
         _xid, _opcode, request = decode_request(header + forwarded.request)

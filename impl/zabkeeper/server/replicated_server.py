@@ -26,7 +26,7 @@ from zabkeeper.config import ServerConfig
 from zabkeeper.server.connection import ClientConnection
 from zabkeeper.server.replicated import ReplicatedPipeline
 from zabkeeper.server.stats import ServerStats
-from zabkeeper.server.zk_server import ConnectionState, ZooKeeperServer, monotonic_ms
+from zabkeeper.server.zk_server import WRITE_OPS, ConnectionState, ZooKeeperServer, monotonic_ms
 from zabkeeper.tree import records as r
 from zabkeeper.tree.constants import Code, OpCode
 from zabkeeper.tree.datatree import DataTree
@@ -37,12 +37,6 @@ from zabkeeper.wire.client import encode_reply
 log = logging.getLogger(__name__)
 
 READ_ONLY_SESSIONS_MAX = 100_000
-WRITE_OPS_READ_ONLY = frozenset(
-    {
-        OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete,
-        OpCode.setData, OpCode.setACL, OpCode.check, OpCode.multi, OpCode.reconfig,
-    }
-)  # fmt: skip
 
 
 class RecordingSessionTracker(SessionTracker):
@@ -173,7 +167,7 @@ class EnsembleZooKeeperServer(ZooKeeperServer):
         state: ConnectionState = connection.state
         session_id = state.session_id
         if session_id is not None and session_id in self.read_only_sessions:
-            if opcode in WRITE_OPS_READ_ONLY:
+            if opcode in WRITE_OPS:
                 zxid = self.tree.last_processed_zxid
                 connection.reply_now(encode_reply(xid, zxid, Code.NOTREADONLY), opcode, time.perf_counter())
                 return
