@@ -18,6 +18,7 @@ import logging
 import random
 import signal
 import ssl
+import sys
 import time
 from pathlib import Path
 
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 CONTAINER_CHECK_INTERVAL_MS_DEFAULT = 60_000
 HOUR_S = 3600
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 class StartupError(RuntimeError):
@@ -271,6 +273,10 @@ async def _serve(config: ServerConfig) -> None:
 
 def serve_forever(config: ServerConfig) -> None:
     """Run until SIGTERM/SIGINT. Raises StartupError when the server cannot start."""
+    # The txn log writer thread needs the GIL back as soon as its fsync returns, while the event
+    # loop is busy with requests; Python's default 5 ms switch interval would hold every commit
+    # batch that long. 0.5 ms measured better on both throughput and latency under load.
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     try:
         asyncio.run(_serve(config))
     except ConfigError as error:
