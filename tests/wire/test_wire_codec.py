@@ -206,6 +206,19 @@ def generic_decode(cls: type, body: bytes) -> object:
     return DECODERS[cls](JuteReader(body))
 
 
+def fast_matches_schema(opcode: int, cls: type, body: bytes) -> bool:
+    """The fast decoder and the schema decoder agree on ``body`` (same record or both refuse)."""
+    try:
+        expected: object = generic_decode(cls, body)
+    except MalformedRecord:
+        expected = MalformedRecord
+    try:
+        got: object = client.decode_request(struct.pack(">ii", 9, opcode) + body)[2]
+    except MalformedRecord:
+        got = MalformedRecord
+    return got == expected
+
+
 @pytest.mark.parametrize(("opcode", "cls"), FAST_CASES, ids=lambda case: getattr(case, "__name__", str(case)))
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
@@ -214,16 +227,18 @@ def test_fast_decoders_agree_with_the_schema(opcode: int, cls: type, data: st.Da
     body = encode_record(record)
     cut = data.draw(st.integers(0, len(body)))
     mutated = body[:cut] + data.draw(st.binary(max_size=6))
-    for candidate in (body, mutated):
-        try:
-            expected: object = generic_decode(cls, candidate)
-        except MalformedRecord:
-            expected = MalformedRecord
-        try:
-            got: object = client.decode_request(struct.pack(">ii", 9, opcode) + candidate)[2]
-        except MalformedRecord:
-            got = MalformedRecord
-        assert got == expected
+    assert fast_matches_schema(opcode, cls, body)
+    assert fast_matches_schema(opcode, cls, mutated)
+
+
+def test_the_agreement_check_catches_a_broken_fast_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    def drops_the_watch_flag(data: bytes, offset: int) -> r.GetDataRequest:
+        return r.GetDataRequest(client.fast.decode_get_data(data, offset).path, False)
+
+    body = encode_record(r.GetDataRequest("/a", True))
+    assert fast_matches_schema(OpCode.getData, r.GetDataRequest, body)
+    monkeypatch.setitem(client.FAST_DECODERS, OpCode.getData, drops_the_watch_flag)
+    assert not fast_matches_schema(OpCode.getData, r.GetDataRequest, body)
 
 
 @settings(max_examples=100, deadline=None)
