@@ -196,6 +196,7 @@ FAST_CASES = [
     (OpCode.exists, r.ExistsRequest),
     (OpCode.setData, r.SetDataRequest),
     (OpCode.delete, r.DeleteRequest),
+    (OpCode.create, r.CreateRequest),
 ]
 
 
@@ -246,6 +247,8 @@ def test_the_agreement_check_catches_a_broken_fast_decoder(monkeypatch: pytest.M
 def test_fast_txn_encoder_agrees_with_the_schema(data: st.DataObject) -> None:
     from zabkeeper.wire.fast import encode_txn_fast
 
-    txn = data.draw(st.one_of(record_strategy(r.SetDataTxn), record_strategy(r.DeleteTxn)))
+    txn = data.draw(
+        st.one_of(record_strategy(r.SetDataTxn), record_strategy(r.DeleteTxn), record_strategy(r.CreateTxn))
+    )
     header = data.draw(record_strategy(r.TxnHeader))
     assert encode_txn_fast(header, txn) == encode_record(header) + encode_record(txn)  # type: ignore[arg-type]

@@ -100,6 +100,8 @@ FAST_DECODERS: dict[int, Any] = {
     OpCode.exists: fast.decode_exists,
     OpCode.setData: fast.decode_set_data,
     OpCode.delete: fast.decode_delete,
+    OpCode.create: fast.decode_create,
+    OpCode.create2: fast.decode_create,
 }
 
 

@@ -17,6 +17,7 @@ from zabkeeper.wire.jute import MalformedRecord
 _INT = struct.Struct(">i")
 _INT_INT = struct.Struct(">ii")
 _TXN_HEADER = struct.Struct(">qiqqi")
+_BOOL_INT = struct.Struct(">?i")
 
 
 def _string(data: bytes, offset: int) -> tuple[str, int]:
@@ -87,6 +88,37 @@ def decode_delete(data: bytes, offset: int) -> r.DeleteRequest:
     return r.DeleteRequest(path, _int(data, offset))
 
 
+def _acl_list(data: bytes, offset: int) -> tuple[tuple[r.ACL, ...], int]:
+    count = _int(data, offset)
+    offset += 4
+    if count == -1:
+        return (), offset
+    if count < 0 or count > len(data) - offset:
+        raise MalformedRecord(f"bad vector count {count}")
+    acl = []
+    for _ in range(count):
+        perms = _int(data, offset)
+        scheme, offset = _string(data, offset + 4)
+        identity, offset = _string(data, offset)
+        acl.append(r.ACL(perms, _id(scheme, identity)))
+    return tuple(acl), offset
+
+
+_COMMON_IDS: dict[tuple[str, str], r.Id] = {("world", "anyone"): r.Id("world", "anyone")}
+
+
+def _id(scheme: str, identity: str) -> r.Id:
+    common = _COMMON_IDS.get((scheme, identity))
+    return common if common is not None else r.Id(scheme, identity)
+
+
+def decode_create(data: bytes, offset: int) -> r.CreateRequest:
+    path, offset = _string(data, offset)
+    value, offset = _buffer(data, offset)
+    acl, offset = _acl_list(data, offset)
+    return r.CreateRequest(path, value, acl, _int(data, offset))
+
+
 def encode_txn_fast(header: r.TxnHeader, txn: r.TxnRecord | None) -> bytes | None:
     """The payload of the commonest txns, or None for the table-driven encoder to handle."""
     head = _TXN_HEADER.pack(header.client_id, header.cxid, header.zxid, header.time, header.type)
@@ -101,4 +133,16 @@ def encode_txn_fast(header: r.TxnHeader, txn: r.TxnRecord | None) -> bytes | Non
     if type(txn) is r.DeleteTxn:
         path = txn.path.encode("utf-8")
         return b"".join((head, _INT.pack(len(path)), path))
+    if type(txn) is r.CreateTxn:
+        path = txn.path.encode("utf-8")
+        data = txn.data
+        parts = [head, _INT.pack(len(path)), path]
+        parts += [b"\xff\xff\xff\xff"] if data is None else [_INT.pack(len(data)), data]
+        parts.append(_INT.pack(len(txn.acl)))
+        for entry in txn.acl:
+            scheme = entry.id.scheme.encode("utf-8")
+            identity = entry.id.id.encode("utf-8")
+            parts += [_INT_INT.pack(entry.perms, len(scheme)), scheme, _INT.pack(len(identity)), identity]
+        parts.append(_BOOL_INT.pack(txn.ephemeral, txn.parent_cversion))
+        return b"".join(parts)
     return None
