@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,6 +108,7 @@ class ZooKeeperServer:
         self.connections_per_ip: Counter[str] = Counter()
         self.session_connection: dict[int, ClientConnection] = {}
         self.waiting: dict[tuple[int, int], tuple[ClientConnection, Any]] = {}
+        self.waiting_later: dict[tuple[int, int], deque[tuple[ClientConnection, Any]]] = {}
         self.connecting: dict[int, PendingConnect] = {}
         self.started_ms = monotonic_ms()
         self.now_ms = self.started_ms
@@ -233,7 +234,13 @@ class ZooKeeperServer:
             if opcode == OpCode.closeSession:
                 self.tracker.set_closing(session_id)
                 state.session_alive = False
-            self.waiting[(session_id, xid)] = (connection, connection.reserve())
+            key, waiter = (session_id, xid), (connection, connection.reserve())
+            if key in self.waiting:
+                # A client that reconnected restarts its xids (kazoo does) while a write of its
+                # old connection may still be in the pipeline: answer in submission order.
+                self.waiting_later.setdefault(key, deque()).append(waiter)
+            else:
+                self.waiting[key] = waiter
             self._submit(ClientWrite(session_id, xid, opcode, request, state.auth_ids))
         elif opcode == OpCode.ping:
             connection.reply_now(encode_reply(PING_XID, self.tree.last_processed_zxid, 0))
@@ -326,7 +333,10 @@ class ZooKeeperServer:
                 continue
             if kind == OpCode.closeSession:
                 self._session_closed(header.client_id)
-            waiter = waiting.pop((header.client_id, header.cxid), None)
+            key = (header.client_id, header.cxid)
+            waiter = waiting.pop(key, None)
+            if key in self.waiting_later:
+                self._promote_later_waiter(key)
             if waiter is None:
                 continue
             connection, slot = waiter
@@ -339,6 +349,12 @@ class ZooKeeperServer:
         self.pending.applied(txns[-1].header.zxid)
         for connection in dirty:
             connection.flush()
+
+    def _promote_later_waiter(self, key: tuple[int, int]) -> None:
+        later = self.waiting_later[key]
+        self.waiting[key] = later.popleft()
+        if not later:
+            del self.waiting_later[key]
 
     def _notify(self, notifications: list[WatchNotification] | tuple[WatchNotification, ...]) -> list[Any]:
         touched = []
