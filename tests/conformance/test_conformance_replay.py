@@ -37,27 +37,15 @@ def test_a_state_the_code_does_not_reach_is_incorrect_state(corpus_slice: list[P
 def test_a_step_the_code_cannot_take_is_missing_action(corpus_slice: list[Path]) -> None:
     trace = load_trace(corpus_slice[0])
     steps = list(trace.steps)
-    # Deliver a notification on a channel that is empty in the implementation at step 1.
-    empty = (
-        next(
-            (i, j)
-            for i in (1, 2, 3)
-            for j in (1, 2, 3)
-            if i != j and not steps[0].state["net"]["elec"][(j, i)]
-        )
-        if any(not ch for ch in steps[0].state["net"]["elec"].values())
-        else None
-    )
-    if empty is None:  # every channel is busy at the start: take the whole channel first
-        empty = (2, 1)
-        steps[1] = replace(steps[1], action="FLEHandleNotmsg", picks={"i": 2, "j": 1})
-        steps.insert(2, replace(steps[1]))
-        steps.insert(3, replace(steps[1]))
-        steps.insert(4, replace(steps[1]))
-    else:
-        steps[1] = replace(steps[1], action="FLEHandleNotmsg", picks={"i": empty[0], "j": empty[1]})
+    # At step 1 nobody leads yet: a request at server 1 is refused by the core.
+    steps[1] = replace(steps[1], action="LeaderProcessRequest", picks={"i": 1})
     result = replay_trace(replace(trace, steps=steps))
     assert result.verdict == "missing_action", result.report()
+    assert "refused" in result.detail[0]
+    # Restarting a server that is up is not a step the implementation can take either.
+    steps[1] = replace(steps[1], action="NodeStart", picks={"i": 2})
+    result = replay_trace(replace(trace, steps=steps))
+    assert result.verdict == "missing_action" and "already up" in result.detail[0]
 
 
 def test_an_unknown_action_is_missing(corpus_slice: list[Path]) -> None:
