@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv system-deps lint typecheck pytest spec conformance verify bench clean
+.PHONY: run test venv system-deps lint typecheck pytest spec spec-deps conformance verify bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-pytest: venv
+pytest: venv spec-deps
 	$(BIN)/pytest -n 2 -q
+
+# Quint for the tests that run it (the spec's own checks are `make spec`).
+spec-deps:
+	$(MAKE) -C spec deps
 
 # The Quint spec: typecheck, scenario and bug-variant tests, simulation with every invariant and
 # witness, and `quint verify` when an Apalache server is configured (spec/Makefile, spec/README.md).
@@ -44,8 +48,7 @@ verify:
 
 # Replay the committed traces, fresh traces from a random seed (printed), and validate simulator
 # runs against the spec.
-conformance: venv
-	$(MAKE) -C spec deps
+conformance: venv spec-deps
 	$(BIN)/zabkeeper conformance replay --jobs 2 traces/corpus traces/regressions
 	$(BIN)/zabkeeper conformance generate --count 16 --max-steps 120 --jobs 2
 	$(BIN)/zabkeeper conformance validate --record 2 --steps 150
