@@ -40,6 +40,7 @@ from zabkeeper.core.messages import (
     UpToDate,
 )
 from zabkeeper.core.peer import Peer
+from zabkeeper.core.ready import Event
 from zabkeeper.core.zxid import counter_of
 from zabkeeper.sim.cluster import ClusterOptions, SimCluster, SimNode
 from zabkeeper.sim.network import LatencyModel
@@ -163,7 +164,7 @@ class RecordingCluster(SimCluster):
         self.steps += 1
         self._execute(node, ready)
 
-    def _record_tick(self, sid: int, before: ServerState, peer: Peer, events: list) -> None:  # type: ignore[type-arg]
+    def _record_tick(self, sid: int, before: ServerState, peer: Peer, events: list[Event]) -> None:
         for event in events:
             if event.action in ("FLENotmsgTimeout", "FLEWaitNewNotmsg"):
                 self._record(event.action, sid)

@@ -58,10 +58,18 @@ def _commit_without_quorum(self: Leader, out: Ready) -> None:
                 out.send(handler.sid, Inform(txn) if handler.observer else Commit(zxid))
 
 
-def _diff_instead_of_trunc(**kwargs: int | bool) -> SyncPlan:
-    plan = plan_sync(**kwargs)  # type: ignore[arg-type]
+def _diff_instead_of_trunc(
+    peer_last_zxid: int,
+    window_base: int,
+    window_last: int,
+    peer_zxid_held: bool,
+    floor_zxid: int,
+    state_zxid: int,
+) -> SyncPlan:
+    """A leader that never truncates: it DIFFs where it should TRUNC."""
+    plan = plan_sync(peer_last_zxid, window_base, window_last, peer_zxid_held, floor_zxid, state_zxid)
     if plan.mode is SyncMode.TRUNC:
-        return SyncPlan(SyncMode.DIFF, int(kwargs["window_last"]), plan.send_after)
+        return SyncPlan(SyncMode.DIFF, window_last, plan.send_after)
     return plan
 
 
