@@ -164,9 +164,39 @@ class LocalEnsemble:
             )
         member.paused = False
 
-    def start_all(self) -> None:
-        for sid in self.members:
-            self.start(sid)
+    def start_all(self, attempts: int = 3) -> None:
+        """Start every member. Free ports are only probed, so another process on the machine may
+        take one first: a member that cannot listen makes the whole ensemble move to new ports."""
+        for attempt in range(attempts):
+            for sid in self.members:
+                self.start(sid)
+            if self._all_listening():
+                return
+            self.close()
+            if attempt + 1 < attempts:
+                self._new_ports()
+        raise RuntimeError(f"the members could not start; see {self.base_dir}/m*/server.log")
+
+    def _all_listening(self, timeout_s: float = START_TIMEOUT_S) -> bool:
+        """True once every member answers on its control socket; False if one exited first."""
+        deadline = time.monotonic() + timeout_s
+        waiting = set(self.members)
+        while waiting and time.monotonic() < deadline:
+            for sid in sorted(waiting):
+                member = self.members[sid]
+                if not member.alive:
+                    return False
+                with contextlib.suppress(OSError, ValueError):
+                    self.status(sid)
+                    waiting.discard(sid)
+            time.sleep(0.05)
+        return not waiting
+
+    def _new_ports(self) -> None:
+        for member in self.members.values():
+            member.client_port, member.quorum_port = free_port(), free_port()
+            member.election_port, member.metrics_port = free_port(), free_port()
+        self.write_configs()
 
     def kill(self, sid: int) -> None:
         """kill -9: no chance to close anything cleanly (the kernel still closes its sockets)."""

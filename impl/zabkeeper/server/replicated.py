@@ -27,14 +27,14 @@ import logging
 import struct
 import time
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from zabkeeper.core.inputs import ClientSync, ForwardRequest, Propose
 from zabkeeper.core.peer import Peer
 from zabkeeper.core.ready import AppendTxns, Ready
 from zabkeeper.core.zxid import make_zxid
-from zabkeeper.server.connection import ClientConnection, Slot
+from zabkeeper.server.connection import ClientConnection
 from zabkeeper.server.pipeline import ClientWrite, CommittedTxn
 from zabkeeper.server.zk_server import WRITE_OPS, ZooKeeperServer, monotonic_ms
 from zabkeeper.tree import records as r
@@ -72,14 +72,6 @@ class Core(Protocol):
     def submit_ready(self, ready: Ready) -> None: ...
 
 
-@dataclass(slots=True)
-class SyncWaiter:
-    connection: ClientConnection
-    slot: Slot
-    xid: int
-    path: str
-
-
 class ReplicatedPipeline:
     """The ``RequestPipeline`` of an ensemble member; see the module docstring."""
 
@@ -90,7 +82,7 @@ class ReplicatedPipeline:
         self.proposals: deque[ClientWrite] = deque()
         self.local: dict[int, list[ClientWrite]] = {}
         self.next_local = 0
-        self.syncs: dict[int, SyncWaiter] = {}
+        self.syncs: dict[int, Callable[[bool], None]] = {}
         self.next_sync = 0
         self.forwarded_count = 0
         self.proposed_count = 0
@@ -165,14 +157,9 @@ class ReplicatedPipeline:
                 self._fail(write)
 
     def synced(self, token: int) -> None:
-        waiter = self.syncs.pop(token, None)
-        if waiter is None:
-            return
-        zxid = self.zk.tree.last_processed_zxid
-        waiter.connection.complete(
-            waiter.slot, encode_reply(waiter.xid, zxid, 0, r.SyncResponse(waiter.path))
-        )
-        waiter.connection.flush()
+        done = self.syncs.pop(token, None)
+        if done is not None:
+            done(True)
 
     def propose_queued(self) -> None:
         """Prepare and propose queued requests while the leader has room (ProposalRequestProcessor)."""
@@ -212,20 +199,30 @@ class ReplicatedPipeline:
         """A client's sync: answered once everything committed before it is applied here."""
         self.flush_outbox()  # a sync never overtakes the writes that came before it
         slot = connection.reserve(xid, OpCode.sync, started)
+
+        def answer(caught_up: bool) -> None:
+            zxid = self.zk.tree.last_processed_zxid
+            if caught_up:
+                connection.complete(slot, encode_reply(xid, zxid, 0, r.SyncResponse(path)))
+            else:
+                connection.complete(slot, encode_reply(xid, zxid, Code.CONNECTIONLOSS))
+            connection.flush()
+
+        self.catch_up(answer)
+
+    def catch_up(self, done: Callable[[bool], None]) -> None:
+        """Call ``done(True)`` once this server has applied everything the leader committed before
+        now (a ``ClientSync``), or ``done(False)`` if there is no leader to ask."""
         if len(self.syncs) >= SYNC_WAITERS_MAX:
-            connection.complete(
-                slot, encode_reply(xid, self.zk.tree.last_processed_zxid, Code.CONNECTIONLOSS)
-            )
+            done(False)
             return
         self.next_sync += 1
         token = self.next_sync
-        self.syncs[token] = SyncWaiter(connection, slot, xid, path)
+        self.syncs[token] = done
         ready = self.core.peer.step(ClientSync(token))
         if any(event.action == "SyncRefused" for event in ready.events):
             del self.syncs[token]
-            connection.complete(
-                slot, encode_reply(xid, self.zk.tree.last_processed_zxid, Code.CONNECTIONLOSS)
-            )
+            done(False)
         self.core.submit_ready(ready)
 
     # --- sessions ------------------------------------------------------------------------------

@@ -10,6 +10,9 @@ replication changes:
   clients that accept read-only servers, with local sessions (no txn), reads from its tree, and
   NotReadOnly for writes; clients that did not ask for read-only are refused.
 * ``sync`` goes through Zab (``ReplicatedPipeline.client_sync``) instead of being answered at once.
+* A client reattaching a session this member has not heard of waits until the member has caught
+  up with the leader (a sync): the session may have been created through another member moments
+  ago. ZooKeeper asks its leader the same question with a REVALIDATE packet.
 * Sessions: every member tracks every session (created and closed by txns); each records which
   sessions its clients touched, which a learner reports to the leader, whose tracker alone
   expires sessions. The session id carries the member's sid in its high byte, so ids handed out
@@ -131,7 +134,13 @@ class EnsembleZooKeeperServer(ZooKeeperServer):
     # --- connections ---------------------------------------------------------------------------
 
     def handle_connect(self, connection: ClientConnection, request: r.ConnectRequest) -> None:
-        if self.serving:
+        if self.serving and self._unknown_here(request) and self.replicated is not None:
+            # ZooKeeper's REVALIDATE: a session this member has not heard of may have been created
+            # through another member moments ago. Catch up with the leader, then decide.
+            self.replicated.catch_up(
+                lambda caught_up: self._connect_after_catch_up(connection, request, caught_up)
+            )
+        elif self.serving:
             super().handle_connect(connection, request)
         elif self.read_only and request.read_only:
             self._connect_read_only(connection, request)
@@ -139,6 +148,20 @@ class EnsembleZooKeeperServer(ZooKeeperServer):
             # Clients retry quickly while a member has no quorum: refuse quietly, count them.
             self.refused_connections += 1
             connection.close()
+
+    def _unknown_here(self, request: r.ConnectRequest) -> bool:
+        return request.session_id != 0 and request.session_id not in self.tracker
+
+    def _connect_after_catch_up(
+        self, connection: ClientConnection, request: r.ConnectRequest, caught_up: bool
+    ) -> None:
+        if connection.closing:
+            return
+        if not caught_up or not self.serving:
+            connection.close()  # no leader to ask now: the client tries again
+            return
+        super().handle_connect(connection, request)
+        connection.flush()
 
     def _connect_read_only(self, connection: ClientConnection, request: r.ConnectRequest) -> None:
         """A local session on a read-only server (ZooKeeper's ReadOnlyZooKeeperServer)."""
