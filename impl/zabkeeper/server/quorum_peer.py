@@ -95,6 +95,7 @@ class QuorumPeer:
         self.tls_context = self._tls_context()
         self.listeners: list[asyncio.Server] = []
         self.tasks: list[asyncio.Task[None]] = []
+        self.snapshot_task: asyncio.Task[None] | None = None
         self.client_port = -1
         self.secure_client_port = -1
         self.started = time.monotonic()
@@ -195,7 +196,7 @@ class QuorumPeer:
         self.snapshotting = True
         self.applied_since_snapshot = 0
         self.snap_threshold = self._next_snap_threshold()
-        self.tasks.append(asyncio.get_running_loop().create_task(self._write_snapshot(zxid, body)))
+        self.snapshot_task = asyncio.get_running_loop().create_task(self._write_snapshot(zxid, body))
 
     async def _write_snapshot(self, zxid: int, body: bytes) -> None:
         def write() -> Path:
