@@ -1,17 +1,19 @@
 """The replicated request pipeline: client writes through Zab, as ZooKeeper's leader and learner
 request processor chains do.
 
-* A write (or session create/close, container deletion) from a local client is handed to the
-  core as ``ForwardRequest``: a learner sends it to the leader as REQUEST
-  (FollowerRequestProcessor); the leader's core hands it back as ``Ready.forwarded``, exactly as
-  it hands over the REQUESTs of its learners.
+* Writes (and session creates/closes, container deletions) from local clients are gathered for
+  one event-loop turn and handed to the core as one ``ForwardRequest``: a learner sends them to
+  the leader as one REQUEST (FollowerRequestProcessor); the leader's core hands them back as
+  ``Ready.forwarded``, exactly as it hands over the REQUESTs of its learners. Only requests that
+  produce txns (and session touches) are taken from learners; anything else is dropped.
 * The leader queues forwarded requests and, while it is established and has room for proposals,
   prepares each against its tree plus pending changes (PrepRequestProcessor; the zxid is the one
   the core will assign) and steps ``Propose`` with the encoded txn (ProposalRequestProcessor).
 * Every server applies committed txns in zxid order (the runner calls ``apply_committed``), and
   the server that holds the client's connection answers it (FinalRequestProcessor).
 * ``sync`` is a ``ClientSync``: answered when ``Ready.synced`` names its token, after everything
-  the leader committed before it has been applied here.
+  the leader committed before it has been applied here (``catch_up`` offers the same wait to the
+  server, which uses it before deciding that a reattaching session is unknown).
 * Learners report the sessions their clients kept alive (REQUEST of type ping, every half
   tickTime); the leader touches them in its session tracker, which alone expires sessions.
 
