@@ -41,7 +41,7 @@ from zabkeeper.server.metrics import MetricsServer
 from zabkeeper.server.peer_storage import PeerStorage, tree_from_snapshot
 from zabkeeper.server.quorum_facts import QuorumCounters, four_letter, metric_values, status
 from zabkeeper.server.quorum_options import peer_options
-from zabkeeper.server.replicated import ReplicatedPipeline, decode_committed
+from zabkeeper.server.replicated import ReplicatedPipeline
 from zabkeeper.server.replicated_server import EnsembleZooKeeperServer
 from zabkeeper.server.runner import Runner
 from zabkeeper.server.sasl import JaasError, read_jaas_users
@@ -144,7 +144,7 @@ class QuorumPeer:
                 self.snapshot_zxid = write.zxid
                 self.applied_since_snapshot = 0
         if ready.committed:
-            self.pipeline.apply([decode_committed(txn.data) for txn in ready.committed])
+            self.pipeline.apply(self.pipeline.committed(ready.committed))
             assert self.zk.tree.last_processed_zxid == ready.committed[-1].zxid
             self.applied_since_snapshot += len(ready.committed)
         for event in ready.events:

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from zabkeeper.core.inputs import ClientSync, ForwardRequest, Propose
+from zabkeeper.core.messages import Txn
 from zabkeeper.core.peer import Peer
 from zabkeeper.core.ready import AppendTxns, Ready
 from zabkeeper.core.zxid import make_zxid
@@ -82,6 +83,7 @@ class ReplicatedPipeline:
         self.core = core
         self.outbox: list[ClientWrite] = []
         self.proposals: deque[ClientWrite] = deque()
+        self.prepared: dict[int, tuple[bytes, CommittedTxn]] = {}
         self.local: dict[int, list[ClientWrite]] = {}
         self.next_local = 0
         self.syncs: dict[int, Callable[[bool], None]] = {}
@@ -193,7 +195,21 @@ class ReplicatedPipeline:
             assert any(isinstance(w, AppendTxns) and w.txns[-1].zxid == zxid for w in ready.writes), (
                 "the core assigned another zxid than the one prepared"
             )
+            # Applying it later needs these records again: keep them instead of decoding the bytes.
+            self.prepared[zxid] = (data, CommittedTxn(header, txn))
         self.core.submit_ready(ready)
+
+    def committed(self, txns: list[Txn]) -> list[CommittedTxn]:
+        """The records of committed txns: the prepared ones this leader kept, else decoded."""
+        records = []
+        for txn in txns:
+            kept = self.prepared.pop(txn.zxid, None)
+            if kept is not None and kept[0] == txn.data:
+                records.append(kept[1])
+            else:
+                header, record = decode_txn(txn.data)
+                records.append(CommittedTxn(header, record))
+        return records
 
     # --- sync ----------------------------------------------------------------------------------
 
@@ -255,6 +271,7 @@ class ReplicatedPipeline:
         """The server stopped serving: forget every request in flight (their connections close)."""
         self.outbox.clear()
         self.proposals.clear()
+        self.prepared.clear()
         self.local.clear()
         self.syncs.clear()
 
@@ -282,8 +299,3 @@ def _client_write(forwarded: ForwardedRequest) -> ClientWrite:
         header = struct.pack(">ii", forwarded.cxid, forwarded.opcode)
         _xid, _opcode, request = decode_request(header + forwarded.request)
     return ClientWrite(forwarded.session_id, forwarded.cxid, forwarded.opcode, request, forwarded.auth)
-
-
-def decode_committed(data: bytes) -> CommittedTxn:
-    header, txn = decode_txn(data)
-    return CommittedTxn(header, txn)
