@@ -28,6 +28,7 @@ from zabkeeper.core.messages import (
     FollowerInfo,
     Inform,
     LeaderInfo,
+    Message,
     NewLeader,
     Notification,
     ObserverInfo,
@@ -43,7 +44,7 @@ from zabkeeper.core.peer import Peer
 from zabkeeper.core.ready import Event
 from zabkeeper.core.zxid import counter_of
 from zabkeeper.sim.cluster import ClusterOptions, SimCluster, SimNode
-from zabkeeper.sim.network import LatencyModel
+from zabkeeper.sim.network import Deliver, LatencyModel, Schedule, SimNetwork
 
 SpecStep = tuple[str, int, int]
 
@@ -126,11 +127,55 @@ class RecordedRun:
         return RecordedRun(int(data["seed"]), int(data["voters"]), int(data["committed_log_max"]), steps)
 
 
+class SpecShapedNetwork(SimNetwork):
+    """The simulator's network with the spec's timing of losses (spec/env.qnt).
+
+    The simulator decides at arrival whether a partition or a crash swallows a notification, so
+    one sent during a partition still arrives if the partition heals first; the spec decides at
+    send time (and a partition or crash loses what is in flight). The difference is a timing the
+    spec does not offer, not a protocol step, so recorded runs use the spec's rule: notifications
+    to a server that is down or cut off are lost when sent, and any crash of the receiver or cut
+    of the pair between send and arrival loses them. A partition breaks the pair's quorum
+    connection at once (the simulator breaks it when the next packet would cross).
+    """
+
+    def __init__(self, rng: Random, latency: LatencyModel, schedule: Schedule, deliver: Deliver) -> None:
+        super().__init__(rng, latency, schedule, deliver)
+        self.incarnations: dict[int, int] = {}
+        self.cuts: dict[frozenset[int], int] = {}
+
+    def send(self, src: int, dst: int, message: Message) -> None:
+        if not isinstance(message, Notification):
+            super().send(src, dst, message)
+            return
+        self.sent += 1
+        if not self.alive.get(dst) or (src, dst) in self.blocked:
+            return
+        stamp = (self.incarnations.get(dst, 0), self.cuts.get(frozenset((src, dst)), 0))
+        arrival = self._arrival(src, dst, False)
+        self.schedule(arrival, lambda: self._arrive_stamped(src, dst, message, stamp))
+
+    def _arrive_stamped(self, src: int, dst: int, message: Message, stamp: tuple[int, int]) -> None:
+        if stamp == (self.incarnations.get(dst, 0), self.cuts.get(frozenset((src, dst)), 0)):
+            self._arrive_election(src, dst, message)
+
+    def crash(self, sid: int) -> None:
+        self.incarnations[sid] = self.incarnations.get(sid, 0) + 1
+        super().crash(sid)
+
+    def block(self, src: int, dst: int) -> None:
+        pair = frozenset((src, dst))
+        self.cuts[pair] = self.cuts.get(pair, 0) + 1
+        self._connection(src, dst).open = False
+        super().block(src, dst)
+
+
 class RecordingCluster(SimCluster):
     """A ``SimCluster`` that records each step in the spec's vocabulary."""
 
     def __init__(self, options: ClusterOptions, seed: int) -> None:
         super().__init__(options, seed)
+        self.network = SpecShapedNetwork(Random(self.rng.random()), options.latency, self._at, self._deliver)
         self.recorded: list[SpecStep] = []
 
     def _record(self, action: str, i: int, j: int = 0) -> None:
@@ -174,6 +219,12 @@ class RecordingCluster(SimCluster):
                 self._record("ConnectionLost", sid, int(dict(event.args)["j"]))
         if before is not ServerState.LOOKING and peer.server_state is ServerState.LOOKING:
             self._record("LeaderTimeout" if before is ServerState.LEADING else "LearnerTimeout", sid)
+
+    def start_all(self) -> None:
+        # The spec boots every server at once: nobody's first votes are lost to a later start.
+        for sid in self.nodes:
+            self.network.start(sid)
+        super().start_all()
 
     def crash(self, sid: int) -> None:
         if self.nodes[sid].alive:
