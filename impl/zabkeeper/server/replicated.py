@@ -260,7 +260,10 @@ class ReplicatedPipeline:
             if pending is not None:
                 pending.connection.close("no leader to create the session")
             return
-        waiter = zk.waiting.pop((write.session_id, write.cxid), None)
+        key = (write.session_id, write.cxid)
+        waiter = zk.waiting.pop(key, None)
+        if key in zk.waiting_later:
+            zk._promote_later_waiter(key)  # a later request that reused this xid waits its turn
         if waiter is None:
             return
         connection, slot = waiter

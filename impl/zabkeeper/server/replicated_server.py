@@ -117,6 +117,7 @@ class EnsembleZooKeeperServer(ZooKeeperServer):
             pending.connection.close()
         self.connecting.clear()
         self.waiting.clear()
+        self.waiting_later.clear()
         self.pending = PendingChanges()
         for session_id in self.read_only_sessions:
             self.tracker.remove(session_id)
