@@ -27,6 +27,7 @@ import logging
 import random
 import signal
 import ssl
+import sys
 import time
 from pathlib import Path
 
@@ -45,7 +46,7 @@ from zabkeeper.server.replicated import ReplicatedPipeline
 from zabkeeper.server.replicated_server import EnsembleZooKeeperServer
 from zabkeeper.server.runner import Runner
 from zabkeeper.server.sasl import JaasError, read_jaas_users
-from zabkeeper.server.standalone import StartupError, snapshot_body
+from zabkeeper.server.standalone import GIL_SWITCH_INTERVAL_S, StartupError, snapshot_body
 from zabkeeper.server.stats import ServerStats
 from zabkeeper.server.storage.txn_snap_log import FileTxnSnapLog
 from zabkeeper.server.tls import TlsConfigError, build_server_context
@@ -377,6 +378,9 @@ async def _serve(config: ServerConfig, control_socket: Path | None) -> None:
 
 def serve_forever(config: ServerConfig, control_socket: Path | None = None) -> None:
     """Run one ensemble member until SIGTERM/SIGINT. Raises StartupError when it cannot start."""
+    # As for a standalone server: the runner's writer thread must get the GIL back as soon as its
+    # fsync returns, not after the default 5 ms switch interval of a busy event loop.
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     try:
         asyncio.run(_serve(config, control_socket))
     finally:
