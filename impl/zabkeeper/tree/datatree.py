@@ -21,7 +21,7 @@ from dataclasses import astuple, dataclass
 
 from zabkeeper.tree.acl import OPEN_ACL_UNSAFE, READ_ACL_UNSAFE
 from zabkeeper.tree.constants import CONTAINER_EPHEMERAL_OWNER, Code, EventType, ttl_of_ephemeral_owner
-from zabkeeper.tree.paths import CONFIG, QUOTA, ROOT, ZOOKEEPER, child_path, parent_of
+from zabkeeper.tree.paths import CONFIG, QUOTA, ROOT, ZOOKEEPER, child_path, is_valid_path, parent_of
 from zabkeeper.tree.records import ACL, Stat, StatPersisted
 
 INT32_MIN = -(1 << 31)
@@ -172,6 +172,7 @@ class DataTree:
         assert self.nodes[ROOT].ephemeral_owner == 0
         child_count = 0
         for path, node in self.nodes.items():
+            assert is_valid_path(path), path  # prepare skips validating the paths it finds
             for name in node.children:
                 assert child_path(path, name) in self.nodes, (path, name)
             child_count += len(node.children)

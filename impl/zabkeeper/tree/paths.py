@@ -4,9 +4,16 @@ ZooKeeper validates paths on the write path (prepare) and answers a bad one with
 reads only look the path up (a malformed path simply does not exist). Java checks UTF-16 code
 units, so every character outside the Basic Multilingual Plane (a surrogate pair in Java) is
 invalid here too.
+
+``path_problem`` walks a path the way validatePath does and says what is wrong with it;
+``is_valid_path``, on every create, answers the same question with one regular expression
+(tests check the two agree). Every path in a DataTree is valid, so prepare only validates paths
+it cannot find.
 """
 
 from __future__ import annotations
+
+import re
 
 ROOT = "/"
 ZOOKEEPER = "/zookeeper"
@@ -14,6 +21,12 @@ QUOTA = "/zookeeper/quota"
 CONFIG = "/zookeeper/config"
 # Paths a client may never delete (DataTree.isSpecialPath): the root and the system nodes.
 SPECIAL_PATHS = frozenset({ROOT, ZOOKEEPER, QUOTA, CONFIG})
+
+
+# Characters validatePath refuses (NUL is refused too, with its own message).
+_INVALID_CHARACTERS = r"\x00-\x1f\x7f-\x9f\ud800-\uf8ff\ufff0-\U0010ffff"
+# "/" alone, or "/"-separated names that are neither "." nor ".." and hold only valid characters.
+_VALID_PATH = re.compile(rf"/|(?:/(?!\.\.?(?:/|\Z))[^/{_INVALID_CHARACTERS}]+)+")
 
 
 def _invalid_character(code: int) -> bool:
@@ -50,7 +63,8 @@ def path_problem(path: str) -> str | None:
 
 
 def is_valid_path(path: str) -> bool:
-    return path_problem(path) is None
+    """``path_problem(path) is None``, in one regular expression match."""
+    return _VALID_PATH.fullmatch(path) is not None
 
 
 def split_path(path: str) -> tuple[str, str] | None:

@@ -160,6 +160,16 @@ def _lookup(tree: DataTree, pending: PendingChanges, path: str) -> NodeState:
     return node
 
 
+def _existing(tree: DataTree, pending: PendingChanges, path: str) -> NodeState:
+    """The node at ``path`` for an op that validates its path first (setData, check): a path
+    that is found was valid when it was created, so only a missing one is validated."""
+    node = pending.lookup(tree, path)
+    if node is None:
+        _validate_path(path)
+        raise KeeperError(Code.NONODE)
+    return node
+
+
 def _require(acl: tuple[ACL, ...], perm: int, context: RequestContext) -> None:
     if not acls.check_acl(acl, perm, context.auth_ids, context.options.skip_acl):
         raise KeeperError(Code.NOAUTH)
@@ -298,8 +308,7 @@ def _delete_container(
 def _set_data(
     request: SetDataRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
 ) -> TxnRecord:
-    _validate_path(request.path)
-    node = _lookup(tree, pending, request.path)
+    node = _existing(tree, pending, request.path)
     _require(node.acl, Perms.WRITE, context)
     version = next_version(node.version, request.version)
     zxid = context.zxid
@@ -324,8 +333,7 @@ def _set_acl(
 def _check(
     request: CheckVersionRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
 ) -> TxnRecord:
-    _validate_path(request.path)
-    node = _lookup(tree, pending, request.path)
+    node = _existing(tree, pending, request.path)
     _require(node.acl, Perms.READ, context)
     return CheckVersionTxn(request.path, next_version(node.version, request.version))
 
