@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from tree_harness import TreeHarness, assert_trees_equal, round_trip
 
 from zabkeeper.tree import records as r
-from zabkeeper.tree.acl import OPEN_ACL_UNSAFE, READ_ACL_UNSAFE
+from zabkeeper.tree.acl import OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, WORLD_ANYONE
 from zabkeeper.tree.apply import apply
-from zabkeeper.tree.constants import Code, OpCode
+from zabkeeper.tree.constants import Code, OpCode, Perms
 from zabkeeper.tree.datatree import DataTree, WatchTrigger
 from zabkeeper.tree.prepare import PreparedTxn, WriteRequest
 
@@ -357,8 +357,10 @@ def test_digest_and_snapshot_order_do_not_depend_on_hash_seeds() -> None:
 
 
 def test_digest_ignores_how_numbers_are_typed() -> None:
-    """A follower's tree, built from decoded bytes (plain ints), hashes like the leader's."""
-    leader, _ = run_leader([(OpCode.create, _create("/a", b"", 0), SESSIONS[0])])
+    """A follower's tree, built from decoded bytes (plain ints), hashes like the leader's (whose
+    client may have handed it Perms flags)."""
+    flags_acl = (r.ACL(Perms.ALL, WORLD_ANYONE),)
+    leader, _ = run_leader([(OpCode.create, r.CreateRequest("/a", b"", flags_acl, 0), SESSIONS[0])])
     decoded = round_trip(leader.tree)
     node = decoded.nodes["/a"]
     node.acl = tuple(r.ACL(int(entry.perms), entry.id) for entry in node.acl)

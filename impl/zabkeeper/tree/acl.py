@@ -16,12 +16,21 @@ import re
 from zabkeeper.tree.constants import Code, Perms
 from zabkeeper.tree.records import ACL, ClientInfo, Id
 
+# The permission bits as plain ints, for the checks on every request (IntFlag's "&" runs Python
+# code); ACLs hold plain ints too, as the wire decodes them.
+READ = int(Perms.READ)
+WRITE = int(Perms.WRITE)
+CREATE = int(Perms.CREATE)
+DELETE = int(Perms.DELETE)
+ADMIN = int(Perms.ADMIN)
+ALL = int(Perms.ALL)
+
 WORLD_ANYONE = Id("world", "anyone")
 # The id a superDigest login adds next to its digest id; it skips every ACL check.
 SUPER = Id("super", "")
-OPEN_ACL_UNSAFE = (ACL(Perms.ALL, WORLD_ANYONE),)
-CREATOR_ALL_ACL = (ACL(Perms.ALL, Id("auth", "")),)
-READ_ACL_UNSAFE = (ACL(Perms.READ, WORLD_ANYONE),)
+OPEN_ACL_UNSAFE = (ACL(ALL, WORLD_ANYONE),)
+CREATOR_ALL_ACL = (ACL(ALL, Id("auth", "")),)
+READ_ACL_UNSAFE = (ACL(READ, WORLD_ANYONE),)
 
 # Schemes whose ids count as "authenticated" when an ACL says ``auth:`` (ip does not).
 _AUTHENTICATED_SCHEMES = frozenset({"digest", "sasl", "x509"})
@@ -149,11 +158,12 @@ def check_acl(acl: tuple[ACL, ...], perm: int, auth_ids: tuple[Id, ...], skip_ac
     """ZooKeeperServer.checkACL: may a session with ``auth_ids`` do ``perm`` on a node with
     ``acl``? An empty ACL allows everything; ``super`` skips the check; ``perm`` may name several
     bits, any one of which suffices (getACL asks for READ | ADMIN)."""
-    assert perm != 0 and perm & ~Perms.ALL == 0, perm
-    if skip_acl or not acl or is_super(auth_ids):
+    perm = int(perm)
+    assert perm != 0 and perm & ~ALL == 0, perm
+    if skip_acl or not acl:
         return True
     for entry in acl:
-        if entry.perms & perm == 0:
+        if int(entry.perms) & perm == 0:
             continue
         scheme, expression = entry.id.scheme, entry.id.id
         if scheme == "world" and expression == "anyone":
@@ -166,7 +176,8 @@ def check_acl(acl: tuple[ACL, ...], perm: int, auth_ids: tuple[Id, ...], skip_ac
                     return True
             elif scheme in _AUTHENTICATED_SCHEMES and auth_id.id == expression:
                 return True
-    return False
+    # Checked last: a super session is rare, an ACL that lets everyone in is common.
+    return is_super(auth_ids)
 
 
 def masked_for_reader(acl: tuple[ACL, ...]) -> tuple[ACL, ...]:

@@ -21,7 +21,6 @@ from zabkeeper.tree.constants import (
     Code,
     CreateMode,
     OpCode,
-    Perms,
     ttl_ephemeral_owner,
     ttl_of_ephemeral_owner,
 )
@@ -234,7 +233,7 @@ def _create(
     parent_path = split[0] or ROOT
     acl = _fixup_acl(request.acl, context)
     parent = _lookup(tree, pending, parent_path)
-    _require(parent.acl, Perms.CREATE, context)
+    _require(parent.acl, acls.CREATE, context)
     path = request.path + f"{parent.cversion:010d}" if mode.is_sequential else request.path
     _validate_path(path)
     if pending.lookup(tree, path) is not None:
@@ -280,7 +279,7 @@ def _delete(
 ) -> TxnRecord:
     parent_path = _parent_for_delete(request.path)
     parent = _lookup(tree, pending, parent_path)
-    _require(parent.acl, Perms.DELETE, context)
+    _require(parent.acl, acls.DELETE, context)
     node = _lookup(tree, pending, request.path)
     next_version(node.version, request.version)
     if node.child_count > 0:
@@ -309,7 +308,7 @@ def _set_data(
     request: SetDataRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
 ) -> TxnRecord:
     node = _existing(tree, pending, request.path)
-    _require(node.acl, Perms.WRITE, context)
+    _require(node.acl, acls.WRITE, context)
     version = next_version(node.version, request.version)
     zxid = context.zxid
     changed = replace(node, data=request.data, version=version, mtime=context.time, mzxid=zxid)
@@ -323,7 +322,7 @@ def _set_acl(
     _validate_path(request.path)
     acl = _fixup_acl(request.acl, context)
     node = _lookup(tree, pending, request.path)
-    _require(node.acl, Perms.ADMIN, context)
+    _require(node.acl, acls.ADMIN, context)
     aversion = next_version(node.aversion, request.version)
     # Later requests must be checked against the new ACL before this txn is applied.
     pending.add(ChangeRecord(context.zxid, request.path, replace(node, acl=acl, aversion=aversion)))
@@ -334,7 +333,7 @@ def _check(
     request: CheckVersionRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
 ) -> TxnRecord:
     node = _existing(tree, pending, request.path)
-    _require(node.acl, Perms.READ, context)
+    _require(node.acl, acls.READ, context)
     return CheckVersionTxn(request.path, next_version(node.version, request.version))
 
 

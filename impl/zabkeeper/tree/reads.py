@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zabkeeper.tree import acl as acls
-from zabkeeper.tree.constants import AddWatchMode, Code, OpCode, Perms, WatcherType
+from zabkeeper.tree.constants import AddWatchMode, Code, OpCode, WatcherType
 from zabkeeper.tree.datatree import DataNode, DataTree
 from zabkeeper.tree.errors import KeeperError
 from zabkeeper.tree.records import (
@@ -129,7 +129,7 @@ def _as_set_watches2(request: SetWatches | SetWatches2) -> SetWatches2:
     )
 
 
-def _readable(tree: DataTree, path: str, context: ReadContext, perm: int = Perms.READ) -> DataNode:
+def _readable(tree: DataTree, path: str, context: ReadContext, perm: int = acls.READ) -> DataNode:
     node = tree.get_node(path)
     if node is None:
         raise KeeperError(Code.NONODE)
@@ -170,8 +170,8 @@ def _read_one(
             return GetChildrenResponse(tuple(node.children))
         return GetChildren2Response(tuple(node.children), node.stat())
     if op == OpCode.getACL and isinstance(request, GetACLRequest):
-        node = _readable(tree, request.path, context, Perms.READ | Perms.ADMIN)
-        admin = acls.check_acl(node.acl, Perms.ADMIN, context.auth_ids, context.skip_acl)
+        node = _readable(tree, request.path, context, acls.READ | acls.ADMIN)
+        admin = acls.check_acl(node.acl, acls.ADMIN, context.auth_ids, context.skip_acl)
         return GetACLResponse(node.acl if admin else acls.masked_for_reader(node.acl), node.stat())
     if op == OpCode.getAllChildrenNumber and isinstance(request, GetAllChildrenNumberRequest):
         _readable(tree, request.path, context)
