@@ -84,6 +84,10 @@ class DataNode:
         # Child names in creation order (a dict keeps iteration deterministic; sets do not).
         self.children: dict[str, None] = {}
 
+    @property
+    def child_count(self) -> int:
+        return len(self.children)
+
     def stat(self) -> Stat:
         """The Stat a client sees (DataNode.copyStat)."""
         count = len(self.children)

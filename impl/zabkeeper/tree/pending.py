@@ -10,9 +10,9 @@ rollback a failed multi needs. A new leader starts with an empty one.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from zabkeeper.tree.datatree import DataTree
+from zabkeeper.tree.datatree import DataNode, DataTree
 from zabkeeper.tree.records import ACL
 
 # A bound on records held at once; each prepared txn adds at most two per op, and the number of
@@ -20,10 +20,11 @@ from zabkeeper.tree.records import ACL
 PENDING_CHANGES_MAX = 1 << 22
 
 
-@dataclass(frozen=True, slots=True)
-class NodeState:
-    """A znode as prepare sees it: the stored stat (cversion counts creations), the number of
-    children, the ACL and the data."""
+class NodeState(NamedTuple):
+    """A znode as prepare sees it once pending txns are applied: the stored stat (cversion counts
+    creations), the number of children, the ACL and the data. A tuple: immutable, because a
+    record may be shadowed and brought back (multi rollback), and cheap to build (every write
+    builds at least one)."""
 
     data: bytes | None
     acl: tuple[ACL, ...]
@@ -39,8 +40,36 @@ class NodeState:
     child_count: int
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeRecord:
+# What prepare reads of a node: its pending state, or the tree's node itself (never written).
+NodeView = NodeState | DataNode
+
+
+def with_data(node: NodeView, data: bytes | None, version: int, mtime: int, mzxid: int) -> NodeState:
+    """``node`` after a setData."""
+    return NodeState(
+        data, node.acl, node.czxid, mzxid, node.ctime, mtime, version, node.cversion, node.aversion,
+        node.ephemeral_owner, node.pzxid, node.child_count,
+    )  # fmt: skip
+
+
+def with_acl(node: NodeView, acl: tuple[ACL, ...], aversion: int) -> NodeState:
+    """``node`` after a setACL."""
+    return NodeState(
+        node.data, acl, node.czxid, node.mzxid, node.ctime, node.mtime, node.version, node.cversion,
+        aversion, node.ephemeral_owner, node.pzxid, node.child_count,
+    )  # fmt: skip
+
+
+def with_children(node: NodeView, child_delta: int, cversion: int, pzxid: int) -> NodeState:
+    """``node`` after a child was created (``child_delta`` 1, a new ``cversion``) or deleted (-1)."""
+    assert child_delta in (1, -1), child_delta
+    return NodeState(
+        node.data, node.acl, node.czxid, node.mzxid, node.ctime, node.mtime, node.version, cversion,
+        node.aversion, node.ephemeral_owner, pzxid, node.child_count + child_delta,
+    )  # fmt: skip
+
+
+class ChangeRecord(NamedTuple):
     """What the txn with ``zxid`` leaves at ``path``: its new state, or None if it deletes it."""
 
     zxid: int
@@ -61,28 +90,12 @@ class PendingChanges:
     def records(self) -> tuple[ChangeRecord, ...]:
         return tuple(self._changes)
 
-    def lookup(self, tree: DataTree, path: str) -> NodeState | None:
+    def lookup(self, tree: DataTree, path: str) -> NodeView | None:
         """The newest state of ``path``: its pending record if any, else the tree's node."""
         record = self._by_path.get(path)
         if record is not None:
             return record.node
-        node = tree.get_node(path)
-        if node is None:
-            return None
-        return NodeState(
-            data=node.data,
-            acl=node.acl,
-            czxid=node.czxid,
-            mzxid=node.mzxid,
-            ctime=node.ctime,
-            mtime=node.mtime,
-            version=node.version,
-            cversion=node.cversion,
-            aversion=node.aversion,
-            ephemeral_owner=node.ephemeral_owner,
-            pzxid=node.pzxid,
-            child_count=len(node.children),
-        )
+        return tree.nodes.get(path)
 
     def add(self, record: ChangeRecord) -> None:
         assert not self._changes or self._changes[-1].zxid <= record.zxid, (self._changes[-1], record)

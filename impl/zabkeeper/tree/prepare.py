@@ -12,7 +12,7 @@ Reads never come here (see ``tree.reads``); neither do ping, auth or setWatches.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from zabkeeper.tree import acl as acls
 from zabkeeper.tree.constants import (
@@ -28,7 +28,15 @@ from zabkeeper.tree.datatree import DataTree, int32, is_normal_ephemeral
 from zabkeeper.tree.errors import KeeperError
 from zabkeeper.tree.multi import prepare_multi
 from zabkeeper.tree.paths import ROOT, SPECIAL_PATHS, is_valid_path, split_path
-from zabkeeper.tree.pending import ChangeRecord, NodeState, PendingChanges
+from zabkeeper.tree.pending import (
+    ChangeRecord,
+    NodeState,
+    NodeView,
+    PendingChanges,
+    with_acl,
+    with_children,
+    with_data,
+)
 from zabkeeper.tree.records import (
     ACL,
     CheckVersionRequest,
@@ -152,14 +160,14 @@ def prepare_op(
     raise KeeperError(Code.MARSHALLINGERROR)
 
 
-def _lookup(tree: DataTree, pending: PendingChanges, path: str) -> NodeState:
+def _lookup(tree: DataTree, pending: PendingChanges, path: str) -> NodeView:
     node = pending.lookup(tree, path)
     if node is None:
         raise KeeperError(Code.NONODE)
     return node
 
 
-def _existing(tree: DataTree, pending: PendingChanges, path: str) -> NodeState:
+def _existing(tree: DataTree, pending: PendingChanges, path: str) -> NodeView:
     """The node at ``path`` for an op that validates its path first (setData, check): a path
     that is found was valid when it was created, so only a missing one is validated."""
     node = pending.lookup(tree, path)
@@ -254,13 +262,7 @@ def _create(
         txn = CreateTxn(path, request.data, acl, mode.is_ephemeral, new_cversion)
         owner = context.session_id if mode.is_ephemeral else 0
     zxid = context.zxid
-    pending.add(
-        ChangeRecord(
-            zxid,
-            parent_path,
-            replace(parent, child_count=parent.child_count + 1, cversion=new_cversion, pzxid=zxid),
-        )
-    )
+    pending.add(ChangeRecord(zxid, parent_path, with_children(parent, 1, new_cversion, zxid)))
     node = NodeState(request.data, acl, zxid, zxid, context.time, context.time, 0, 0, 0, owner, zxid, 0)
     pending.add(ChangeRecord(zxid, path, node))
     return txn
@@ -268,9 +270,7 @@ def _create(
 
 def _remove(path: str, parent_path: str, tree: DataTree, pending: PendingChanges, zxid: int) -> None:
     parent = _lookup(tree, pending, parent_path)
-    pending.add(
-        ChangeRecord(zxid, parent_path, replace(parent, child_count=parent.child_count - 1, pzxid=zxid))
-    )
+    pending.add(ChangeRecord(zxid, parent_path, with_children(parent, -1, parent.cversion, zxid)))
     pending.add(ChangeRecord(zxid, path, None))
 
 
@@ -311,8 +311,7 @@ def _set_data(
     _require(node.acl, acls.WRITE, context)
     version = next_version(node.version, request.version)
     zxid = context.zxid
-    changed = replace(node, data=request.data, version=version, mtime=context.time, mzxid=zxid)
-    pending.add(ChangeRecord(zxid, request.path, changed))
+    pending.add(ChangeRecord(zxid, request.path, with_data(node, request.data, version, context.time, zxid)))
     return SetDataTxn(request.path, request.data, version)
 
 
@@ -325,7 +324,7 @@ def _set_acl(
     _require(node.acl, acls.ADMIN, context)
     aversion = next_version(node.aversion, request.version)
     # Later requests must be checked against the new ACL before this txn is applied.
-    pending.add(ChangeRecord(context.zxid, request.path, replace(node, acl=acl, aversion=aversion)))
+    pending.add(ChangeRecord(context.zxid, request.path, with_acl(node, acl, aversion)))
     return SetACLTxn(request.path, acl, aversion)
 
 
