@@ -15,7 +15,7 @@ match. The 4lw reports (wchs/wchc/wchp) cover the data table only, as ZooKeeper'
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass
 
 from zabkeeper.tree.constants import AddWatchMode, EventType, KeeperState, WatcherType
@@ -94,13 +94,17 @@ class WatchTable:
             self.remove(path, watcher, ANY_MODE)
         assert watcher not in self.by_watcher
 
-    def trigger(self, path: str, suppress: set[Watcher]) -> list[Watcher]:
+    def trigger(self, path: str, suppress: Collection[Watcher] = ()) -> list[Watcher]:
         """The watchers to tell about a change of ``path``; standard watches on it are used up."""
+        watchers = self.by_path.get(path)
+        if watchers is None and not self.recursive_count:
+            return []  # the common case: nobody watches this path
         fired: dict[Watcher, None] = {}
-        for watcher, modes in list(self.by_path.get(path, {}).items()):
-            fired[watcher] = None
-            if modes & STANDARD:
-                self._store(path, watcher, modes & ~STANDARD)
+        if watchers is not None:
+            for watcher, modes in list(watchers.items()):
+                fired[watcher] = None
+                if modes & STANDARD:
+                    self._store(path, watcher, modes & ~STANDARD)
         if self.recursive_count:
             for ancestor in ancestors(path):
                 for watcher, modes in self.by_path.get(ancestor, {}).items():
@@ -133,13 +137,16 @@ class WatchManager:
 
     def trigger(self, trigger: WatchTrigger) -> list[WatchNotification]:
         """Who hears about ``trigger``, in ZooKeeper's order (data table, then child table)."""
-        event = _event(trigger.event_type, trigger.path)
-        if trigger.event_type == EventType.NodeChildrenChanged:
-            watchers = self.child.trigger(trigger.path, set())
+        event_type = trigger.event_type
+        if event_type == EventType.NodeChildrenChanged:
+            watchers = self.child.trigger(trigger.path)
         else:
-            watchers = self.data.trigger(trigger.path, set())
-            if trigger.event_type == EventType.NodeDeleted:
-                watchers += self.child.trigger(trigger.path, set(watchers))
+            watchers = self.data.trigger(trigger.path)
+            if event_type == EventType.NodeDeleted:
+                watchers += self.child.trigger(trigger.path, set(watchers) if watchers else ())
+        if not watchers:
+            return []
+        event = _event(event_type, trigger.path)
         return [WatchNotification(watcher, event, trigger.zxid) for watcher in watchers]
 
     def trigger_all(self, triggers: Iterable[WatchTrigger]) -> list[WatchNotification]:
