@@ -13,7 +13,7 @@ without touching the tree, exactly where ZooKeeper's processTxn reports a Keeper
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from zabkeeper.tree.constants import CONTAINER_EPHEMERAL_OWNER, Code, OpCode, ttl_ephemeral_owner
 from zabkeeper.tree.datatree import DataTree, WatchTrigger
@@ -58,8 +58,7 @@ _MULTI_RESULT_TYPE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ApplyResult:
+class ApplyResult(NamedTuple):
     """The outcome of one txn: the reply header's ``err`` and the response body (None when the
     op has none or failed), and the watch triggers in the order ZooKeeper fires them."""
 

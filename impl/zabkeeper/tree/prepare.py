@@ -13,6 +13,7 @@ Reads never come here (see ``tree.reads``); neither do ping, auth or setWatches.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from zabkeeper.tree import acl as acls
 from zabkeeper.tree.constants import (
@@ -88,8 +89,7 @@ class ServerOptions:
     skip_acl: bool = False  # zookeeper.skipACL
 
 
-@dataclass(frozen=True, slots=True)
-class RequestContext:
+class RequestContext(NamedTuple):
     """Who asks and when: the session and its authenticated ids, the request's cxid (xid), the
     zxid the txn will get, and the leader's wall-clock time in ms (becomes ctime/mtime)."""
 
@@ -101,8 +101,7 @@ class RequestContext:
     options: ServerOptions = ServerOptions()
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedTxn:
+class PreparedTxn(NamedTuple):
     header: TxnHeader
     txn: TxnRecord
 

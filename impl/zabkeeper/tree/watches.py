@@ -16,7 +16,7 @@ match. The 4lw reports (wchs/wchc/wchp) cover the data table only, as ZooKeeper'
 from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from zabkeeper.tree.constants import AddWatchMode, EventType, KeeperState, WatcherType
 from zabkeeper.tree.datatree import DataTree, WatchTrigger
@@ -32,8 +32,7 @@ PERSISTENT_RECURSIVE = 4
 ANY_MODE = STANDARD | PERSISTENT | PERSISTENT_RECURSIVE
 
 
-@dataclass(frozen=True, slots=True)
-class WatchNotification:
+class WatchNotification(NamedTuple):
     """Send ``event`` to ``watcher`` (xid -1); ``zxid`` is the triggering txn's (-1 if none)."""
 
     watcher: Watcher
