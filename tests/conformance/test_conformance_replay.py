@@ -89,3 +89,12 @@ def test_the_corpus_covers_every_action_the_fixed_protocol_takes(corpus_files: l
         "LeaderProcessUnexpectedPacket",
     }  # variants / MessageLegal only
     assert set(SPEC_ACTIONS) - never <= seen, sorted(set(SPEC_ACTIONS) - never - seen)
+
+
+def test_the_core_is_none_of_the_bug_variants() -> None:
+    """Each variant trace (spec/zab_bugs.qnt with one of ZooKeeper's old behaviours) diverges from
+    the core, at the step where the old behaviour differs."""
+    variants = sorted((Path(__file__).resolve().parents[2] / "traces" / "variants").glob("*.itf.json.gz"))
+    assert len(variants) == 5
+    for result in map(replay_file, variants):
+        assert result.verdict in ("incorrect_state", "unexpected_action", "missing_action"), result.report()
