@@ -21,6 +21,7 @@ from zabkeeper.tree.constants import (
     ttl_ephemeral_owner,
     ttl_of_ephemeral_owner,
 )
+from zabkeeper.tree.slot_init import install_slot_init
 
 
 def test_opcodes() -> None:
@@ -98,3 +99,68 @@ def test_records_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         request.path = "/b"
     assert r.ConnectRequest(0, 0, 30000, 0, bytes(16)).read_only is False
+
+
+RECORD_CLASSES = [
+    cls
+    for cls in vars(r).values()
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == r.__name__
+]
+
+
+def _constructor_problem(cls: type) -> str | None:
+    """What is wrong with how ``cls`` builds a record: each field must hold its own argument,
+    given by position or by name, a default must apply when it is left out, and the record must
+    stay frozen. None if nothing is."""
+    fields = dataclasses.fields(cls)
+    markers = [object() for _ in fields]
+    by_position = cls(*markers)
+    by_name = cls(**{field.name: marker for field, marker in zip(fields, markers, strict=True)})
+    for record in (by_position, by_name):
+        for field, marker in zip(fields, markers, strict=True):
+            if getattr(record, field.name) is not marker:
+                return f"{cls.__name__}.{field.name} does not hold its argument"
+    required = [
+        marker for field, marker in zip(fields, markers, strict=True) if field.default is dataclasses.MISSING
+    ]
+    for field in fields[len(required) :]:
+        if getattr(cls(*required), field.name) != field.default:
+            return f"{cls.__name__}.{field.name} does not default to {field.default!r}"
+    if fields:
+        try:
+            setattr(by_position, fields[0].name, None)
+        except dataclasses.FrozenInstanceError:
+            return None
+        return f"{cls.__name__} can be changed after construction"
+    return None
+
+
+def test_every_record_builds_what_its_fields_say() -> None:
+    assert len(RECORD_CLASSES) > 60
+    assert [problem for cls in RECORD_CLASSES if (problem := _constructor_problem(cls))] == []
+
+
+def test_constructor_check_catches_a_broken_init() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Pair:
+        first: object
+        second: object
+
+    install_slot_init(Pair)
+    assert _constructor_problem(Pair) is None
+
+    def swapped(self: Pair, first: object, second: object) -> None:
+        object.__setattr__(self, "first", second)
+        object.__setattr__(self, "second", first)
+
+    type.__setattr__(Pair, "__init__", swapped)
+    assert _constructor_problem(Pair) == "Pair.first does not hold its argument"
+
+
+def test_slot_init_only_for_frozen_slotted_dataclasses() -> None:
+    @dataclasses.dataclass(slots=True)
+    class Mutable:
+        value: int
+
+    with pytest.raises(AssertionError):
+        install_slot_init(Mutable)

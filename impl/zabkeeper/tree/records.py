@@ -14,11 +14,13 @@ Conventions the codec and the tree agree on:
 * records nested in other records (multi ops, multi results, the txns of a MultiTxn) are held
   decoded, with their opcode next to them, exactly as jute frames them.
 
-The numeric constants live in ``tree.constants`` and are re-exported here.
+The numeric constants live in ``tree.constants`` and are re-exported here. Every record gets the
+cheaper constructor of ``tree.slot_init`` (records are built for every request).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from zabkeeper.tree.constants import (
@@ -31,6 +33,7 @@ from zabkeeper.tree.constants import (
     Perms,
     WatcherType,
 )
+from zabkeeper.tree.slot_init import install_slot_init
 
 __all__ = [
     "ACL",
@@ -624,3 +627,9 @@ TxnRecord = (
     | ErrorTxn
     | MultiTxn
 )
+
+
+for _name in __all__:
+    _record = globals()[_name]
+    if isinstance(_record, type) and dataclasses.is_dataclass(_record):
+        install_slot_init(_record)
