@@ -13,7 +13,8 @@ without touching the tree, exactly where ZooKeeper's processTxn reports a Keeper
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from zabkeeper.tree.constants import CONTAINER_EPHEMERAL_OWNER, Code, OpCode, ttl_ephemeral_owner
 from zabkeeper.tree.datatree import DataTree, WatchTrigger
@@ -85,38 +86,10 @@ def apply(tree: DataTree, header: TxnHeader, txn: TxnRecord | None) -> ApplyResu
 def _apply_one(
     tree: DataTree, header: TxnHeader, op: int, txn: TxnRecord | None, triggers: list[WatchTrigger]
 ) -> tuple[Code, Response | None]:
-    zxid, time = header.zxid, header.time
-    if isinstance(txn, CreateTxn | CreateTTLTxn | CreateContainerTxn):
-        return _apply_create(tree, header, op, txn, triggers)
-    if isinstance(txn, DeleteTxn):
-        assert op in (OpCode.delete, OpCode.deleteContainer), op
-        return tree.delete_node(txn.path, zxid, triggers), None
-    if isinstance(txn, SetDataTxn):
-        assert op in (OpCode.setData, OpCode.reconfig), op
-        err = tree.set_data(txn.path, txn.data, txn.version, zxid, time, triggers)
-        if err != Code.OK:
-            return err, None
-        stat = tree.nodes[txn.path].stat()
-        if op == OpCode.reconfig:
-            return err, GetDataResponse(txn.data, stat)
-        return err, SetDataResponse(stat)
-    if isinstance(txn, SetACLTxn):
-        err = tree.set_acl(txn.path, txn.acl, txn.version)
-        return err, SetACLResponse(tree.nodes[txn.path].stat()) if err == Code.OK else None
-    if isinstance(txn, CheckVersionTxn):
-        # Standalone check answers like setData (3.8.0 crashed here); inside multi: no record.
-        node = tree.get_node(txn.path)
-        return (Code.OK, SetDataResponse(node.stat())) if node is not None else (Code.NONODE, None)
-    if isinstance(txn, CreateSessionTxn):
-        tree.sessions[header.client_id] = txn.time_out
-        return Code.OK, None
-    if isinstance(txn, CloseSessionTxn) or (txn is None and op == OpCode.closeSession):
-        paths = txn.paths2_delete if txn is not None else ()
-        tree.kill_session(header.client_id, zxid, paths, triggers)
-        return Code.OK, None
-    if isinstance(txn, ErrorTxn):
-        return Code(txn.err), None
-    raise AssertionError(f"txn {txn!r} does not fit header type {op}")
+    applier = _APPLIERS.get(type(txn))
+    if applier is None:
+        raise AssertionError(f"txn {txn!r} does not fit header type {op}")
+    return applier(tree, header, op, txn, triggers)
 
 
 def _apply_create(
@@ -143,6 +116,81 @@ def _apply_create(
     if op == OpCode.create:
         return err, CreateResponse(txn.path)
     return err, Create2Response(txn.path, tree.nodes[txn.path].stat())
+
+
+def _apply_delete(
+    tree: DataTree, header: TxnHeader, op: int, txn: DeleteTxn, triggers: list[WatchTrigger]
+) -> tuple[Code, Response | None]:
+    assert op in (OpCode.delete, OpCode.deleteContainer), op
+    return tree.delete_node(txn.path, header.zxid, triggers), None
+
+
+def _apply_set_data(
+    tree: DataTree, header: TxnHeader, op: int, txn: SetDataTxn, triggers: list[WatchTrigger]
+) -> tuple[Code, Response | None]:
+    assert op in (OpCode.setData, OpCode.reconfig), op
+    err = tree.set_data(txn.path, txn.data, txn.version, header.zxid, header.time, triggers)
+    if err != Code.OK:
+        return err, None
+    stat = tree.nodes[txn.path].stat()
+    if op == OpCode.reconfig:
+        return err, GetDataResponse(txn.data, stat)
+    return err, SetDataResponse(stat)
+
+
+def _apply_set_acl(
+    tree: DataTree, header: TxnHeader, op: int, txn: SetACLTxn, triggers: list[WatchTrigger]
+) -> tuple[Code, Response | None]:
+    err = tree.set_acl(txn.path, txn.acl, txn.version)
+    return err, SetACLResponse(tree.nodes[txn.path].stat()) if err == Code.OK else None
+
+
+def _apply_check(
+    tree: DataTree, header: TxnHeader, op: int, txn: CheckVersionTxn, triggers: list[WatchTrigger]
+) -> tuple[Code, Response | None]:
+    # Standalone check answers like setData (3.8.0 crashed here); inside multi: no record.
+    node = tree.get_node(txn.path)
+    return (Code.OK, SetDataResponse(node.stat())) if node is not None else (Code.NONODE, None)
+
+
+def _apply_create_session(
+    tree: DataTree, header: TxnHeader, op: int, txn: CreateSessionTxn, triggers: list[WatchTrigger]
+) -> tuple[Code, Response | None]:
+    tree.sessions[header.client_id] = txn.time_out
+    return Code.OK, None
+
+
+def _apply_close_session(
+    tree: DataTree, header: TxnHeader, op: int, txn: CloseSessionTxn | None, triggers: list[WatchTrigger]
+) -> tuple[Code, Response | None]:
+    if txn is None and op != OpCode.closeSession:
+        raise AssertionError(f"no txn record for header type {op}")
+    paths = txn.paths2_delete if txn is not None else ()
+    tree.kill_session(header.client_id, header.zxid, paths, triggers)
+    return Code.OK, None
+
+
+def _apply_error(
+    tree: DataTree, header: TxnHeader, op: int, txn: ErrorTxn, triggers: list[WatchTrigger]
+) -> tuple[Code, Response | None]:
+    return Code(txn.err), None
+
+
+_Applier = Callable[[DataTree, TxnHeader, int, Any, list[WatchTrigger]], tuple[Code, "Response | None"]]
+# Each txn record's apply (a closeSession logged without a body arrives as None).
+_APPLIERS: dict[type, _Applier] = {
+    CreateTxn: _apply_create,
+    CreateTTLTxn: _apply_create,
+    CreateContainerTxn: _apply_create,
+    DeleteTxn: _apply_delete,
+    SetDataTxn: _apply_set_data,
+    SetACLTxn: _apply_set_acl,
+    CheckVersionTxn: _apply_check,
+    CreateSessionTxn: _apply_create_session,
+    CloseSessionTxn: _apply_close_session,
+    type(None): _apply_close_session,
+    ErrorTxn: _apply_error,
+}
 
 
 def _apply_multi(

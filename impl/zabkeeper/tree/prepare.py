@@ -12,8 +12,9 @@ Reads never come here (see ``tree.reads``); neither do ping, auth or setWatches.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from zabkeeper.tree import acl as acls
 from zabkeeper.tree.constants import (
@@ -115,19 +116,20 @@ def prepare(
     op: OpCode, request: WriteRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
 ) -> PreparedTxn:
     """Prepare one write request; see the module docstring."""
-
-    def header(op_type: int) -> TxnHeader:
-        return TxnHeader(context.session_id, context.cxid, context.zxid, context.time, op_type)
-
+    txn: TxnRecord
     if op == OpCode.multi:
-        if not isinstance(request, MultiRequest):
-            return PreparedTxn(header(OpCode.error), ErrorTxn(Code.MARSHALLINGERROR))
-        txn = prepare_multi(request, context, tree, pending, prepare_op)
-        return PreparedTxn(header(OpCode.error if isinstance(txn, ErrorTxn) else OpCode.multi), txn)
-    try:
-        return PreparedTxn(header(op), prepare_op(op, request, context, tree, pending))
-    except KeeperError as error:
-        return PreparedTxn(header(OpCode.error), ErrorTxn(error.code))
+        txn = (
+            prepare_multi(request, context, tree, pending, prepare_op)
+            if isinstance(request, MultiRequest)
+            else ErrorTxn(Code.MARSHALLINGERROR)
+        )
+        op_type = OpCode.error if isinstance(txn, ErrorTxn) else OpCode.multi
+    else:
+        try:
+            txn, op_type = prepare_op(op, request, context, tree, pending), op
+        except KeeperError as error:
+            txn, op_type = ErrorTxn(error.code), OpCode.error
+    return PreparedTxn(TxnHeader(context.session_id, context.cxid, context.zxid, context.time, op_type), txn)
 
 
 def prepare_op(
@@ -135,28 +137,10 @@ def prepare_op(
 ) -> TxnRecord:
     """Prepare one op (also one op of a multi): add its change records, return its txn, or raise
     KeeperError leaving ``pending`` as it was."""
-    if op in (OpCode.create, OpCode.create2, OpCode.createContainer) and isinstance(request, CreateRequest):
-        return _create(op, request, -1, context, tree, pending)
-    if op == OpCode.createTTL and isinstance(request, CreateTTLRequest):
-        return _create(op, request, request.ttl, context, tree, pending)
-    if op == OpCode.delete and isinstance(request, DeleteRequest):
-        return _delete(request, context, tree, pending)
-    if op == OpCode.deleteContainer and isinstance(request, DeleteContainerRequest):
-        return _delete_container(request, context, tree, pending)
-    if op == OpCode.setData and isinstance(request, SetDataRequest):
-        return _set_data(request, context, tree, pending)
-    if op == OpCode.setACL and isinstance(request, SetACLRequest):
-        return _set_acl(request, context, tree, pending)
-    if op == OpCode.check and isinstance(request, CheckVersionRequest):
-        return _check(request, context, tree, pending)
-    if op == OpCode.reconfig and isinstance(request, ReconfigRequest):
-        # Membership changes belong to the quorum layer; standalone ZooKeeper answers Unimplemented.
-        raise KeeperError(Code.UNIMPLEMENTED if context.options.reconfig_enabled else Code.RECONFIGDISABLED)
-    if op == OpCode.createSession and isinstance(request, CreateSessionTxn):
-        return request
-    if op == OpCode.closeSession and isinstance(request, CloseSessionRequest):
-        return _close_session(context, tree, pending)
-    raise KeeperError(Code.MARSHALLINGERROR)
+    entry = _PREPARERS.get(op)
+    if entry is None or not isinstance(request, entry[0]):
+        raise KeeperError(Code.MARSHALLINGERROR)
+    return entry[1](op, request, context, tree, pending)
 
 
 def _lookup(tree: DataTree, pending: PendingChanges, path: str) -> NodeView:
@@ -228,11 +212,11 @@ def _create_mode(flags: int, ttl: int, op: int, context: RequestContext) -> Crea
 def _create(
     op: int,
     request: CreateRequest | CreateTTLRequest,
-    ttl: int,
     context: RequestContext,
     tree: DataTree,
     pending: PendingChanges,
 ) -> TxnRecord:
+    ttl = request.ttl if isinstance(request, CreateTTLRequest) else -1
     mode = _create_mode(request.flags, ttl, op, context)
     split = split_path(request.path)
     if split is None:
@@ -274,7 +258,7 @@ def _remove(path: str, parent_path: str, tree: DataTree, pending: PendingChanges
 
 
 def _delete(
-    request: DeleteRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
+    op: int, request: DeleteRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
 ) -> TxnRecord:
     parent_path = _parent_for_delete(request.path)
     parent = _lookup(tree, pending, parent_path)
@@ -288,7 +272,7 @@ def _delete(
 
 
 def _delete_container(
-    request: DeleteContainerRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
+    op: int, request: DeleteContainerRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
 ) -> TxnRecord:
     """The reaper's delete: only an empty container or TTL node (ZooKeeper only refuses session
     ephemerals here, so a race with a re-created persistent node would delete it)."""
@@ -304,7 +288,7 @@ def _delete_container(
 
 
 def _set_data(
-    request: SetDataRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
+    op: int, request: SetDataRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
 ) -> TxnRecord:
     node = _existing(tree, pending, request.path)
     _require(node.acl, acls.WRITE, context)
@@ -315,7 +299,7 @@ def _set_data(
 
 
 def _set_acl(
-    request: SetACLRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
+    op: int, request: SetACLRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
 ) -> TxnRecord:
     _validate_path(request.path)
     acl = _fixup_acl(request.acl, context)
@@ -328,17 +312,50 @@ def _set_acl(
 
 
 def _check(
-    request: CheckVersionRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
+    op: int, request: CheckVersionRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
 ) -> TxnRecord:
     node = _existing(tree, pending, request.path)
     _require(node.acl, acls.READ, context)
     return CheckVersionTxn(request.path, next_version(node.version, request.version))
 
 
-def _close_session(context: RequestContext, tree: DataTree, pending: PendingChanges) -> TxnRecord:
+def _close_session(
+    op: int, request: CloseSessionRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
+) -> TxnRecord:
     paths = pending.ephemerals_of(tree, context.session_id)
     for path in paths:
         split = split_path(path)
         assert split is not None, path
         _remove(path, split[0] or ROOT, tree, pending, context.zxid)
     return CloseSessionTxn(tuple(paths))
+
+
+def _reconfig(
+    op: int, request: ReconfigRequest, context: RequestContext, tree: DataTree, pending: PendingChanges
+) -> TxnRecord:
+    # Membership changes belong to the quorum layer; standalone ZooKeeper answers Unimplemented.
+    raise KeeperError(Code.UNIMPLEMENTED if context.options.reconfig_enabled else Code.RECONFIGDISABLED)
+
+
+def _create_session(
+    op: int, request: CreateSessionTxn, context: RequestContext, tree: DataTree, pending: PendingChanges
+) -> TxnRecord:
+    return request
+
+
+_Preparer = Callable[[int, Any, RequestContext, DataTree, PendingChanges], TxnRecord]
+# Each write opcode: the request record it must carry (else MarshallingError) and its preparer.
+_PREPARERS: dict[int, tuple[type, _Preparer]] = {
+    OpCode.create: (CreateRequest, _create),
+    OpCode.create2: (CreateRequest, _create),
+    OpCode.createContainer: (CreateRequest, _create),
+    OpCode.createTTL: (CreateTTLRequest, _create),
+    OpCode.delete: (DeleteRequest, _delete),
+    OpCode.deleteContainer: (DeleteContainerRequest, _delete_container),
+    OpCode.setData: (SetDataRequest, _set_data),
+    OpCode.setACL: (SetACLRequest, _set_acl),
+    OpCode.check: (CheckVersionRequest, _check),
+    OpCode.reconfig: (ReconfigRequest, _reconfig),
+    OpCode.createSession: (CreateSessionTxn, _create_session),
+    OpCode.closeSession: (CloseSessionRequest, _close_session),
+}
