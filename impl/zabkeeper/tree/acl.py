@@ -130,7 +130,7 @@ def _ip_matches(client_address: str, expression: str) -> bool:
 def fixup_acl(acl: tuple[ACL, ...], auth_ids: tuple[Id, ...]) -> tuple[ACL, ...] | Code:
     """PrepRequestProcessor.fixupACL: drop duplicates, expand ``auth`` to the session's
     authenticated ids, reject empty lists and bad ids with InvalidACL."""
-    unique = tuple(dict.fromkeys(acl))
+    unique = acl if len(acl) == 1 else tuple(dict.fromkeys(acl))
     if not unique:
         return Code.INVALIDACL
     result: list[ACL] = []

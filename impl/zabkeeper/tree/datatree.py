@@ -71,20 +71,41 @@ class DataNode:
         "version",
     )
 
-    def __init__(self, data: bytes | None, acl: tuple[ACL, ...], stat: StatPersisted) -> None:
+    def __init__(
+        self,
+        data: bytes | None,
+        acl: tuple[ACL, ...],
+        czxid: int,
+        mzxid: int,
+        ctime: int,
+        mtime: int,
+        version: int,
+        cversion: int,
+        aversion: int,
+        ephemeral_owner: int,
+        pzxid: int,
+    ) -> None:
         self.data = data
         self.acl = acl
-        self.czxid = stat.czxid
-        self.mzxid = stat.mzxid
-        self.ctime = stat.ctime
-        self.mtime = stat.mtime
-        self.version = stat.version
-        self.cversion = stat.cversion
-        self.aversion = stat.aversion
-        self.ephemeral_owner = stat.ephemeral_owner
-        self.pzxid = stat.pzxid
+        self.czxid = czxid
+        self.mzxid = mzxid
+        self.ctime = ctime
+        self.mtime = mtime
+        self.version = version
+        self.cversion = cversion
+        self.aversion = aversion
+        self.ephemeral_owner = ephemeral_owner
+        self.pzxid = pzxid
         # Child names in creation order (a dict keeps iteration deterministic; sets do not).
         self.children: dict[str, None] = {}
+
+    @classmethod
+    def from_persisted(cls, data: bytes | None, acl: tuple[ACL, ...], stat: StatPersisted) -> DataNode:
+        """A node as a snapshot stores it."""
+        return cls(
+            data, acl, stat.czxid, stat.mzxid, stat.ctime, stat.mtime, stat.version, stat.cversion,
+            stat.aversion, stat.ephemeral_owner, stat.pzxid,
+        )  # fmt: skip
 
     @property
     def child_count(self) -> int:
@@ -93,20 +114,14 @@ class DataNode:
     def stat(self) -> Stat:
         """The Stat a client sees (DataNode.copyStat)."""
         count = len(self.children)
-        owner = self.ephemeral_owner if is_normal_ephemeral(self.ephemeral_owner) else 0
+        owner = self.ephemeral_owner
+        if owner != 0 and not is_normal_ephemeral(owner):
+            owner = 0  # containers and TTL nodes show no owner
+        data = self.data
         return Stat(
-            czxid=self.czxid,
-            mzxid=self.mzxid,
-            ctime=self.ctime,
-            mtime=self.mtime,
-            version=self.version,
-            cversion=int32(self.cversion * 2 - count),
-            aversion=self.aversion,
-            ephemeral_owner=owner,
-            data_length=len(self.data) if self.data else 0,
-            num_children=count,
-            pzxid=self.pzxid,
-        )
+            self.czxid, self.mzxid, self.ctime, self.mtime, self.version, int32(self.cversion * 2 - count),
+            self.aversion, owner, len(data) if data else 0, count, self.pzxid,
+        )  # fmt: skip
 
     def persisted_stat(self) -> StatPersisted:
         return StatPersisted(
@@ -122,14 +137,6 @@ class DataNode:
         )
 
 
-ZERO_STAT = StatPersisted(0, 0, 0, 0, 0, 0, 0, 0, 0)
-
-
-def new_stat(zxid: int, time: int, ephemeral_owner: int) -> StatPersisted:
-    """DataTree.createStat: a fresh node's stat."""
-    return StatPersisted(zxid, zxid, time, time, 0, 0, 0, ephemeral_owner, zxid)
-
-
 class DataTree:
     """All znodes by path, plus the indexes ZooKeeper derives from them."""
 
@@ -140,9 +147,9 @@ class DataTree:
         self.ttls: dict[str, None] = {}
         self.sessions: dict[int, int] = {}
         self.last_processed_zxid = 0
-        self.nodes[ROOT] = DataNode(b"", OPEN_ACL_UNSAFE, ZERO_STAT)
+        self.nodes[ROOT] = DataNode(b"", OPEN_ACL_UNSAFE, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         for path in (ZOOKEEPER, QUOTA, CONFIG):
-            self.nodes[path] = DataNode(b"", OPEN_ACL_UNSAFE, ZERO_STAT)
+            self.nodes[path] = DataNode(b"", OPEN_ACL_UNSAFE, 0, 0, 0, 0, 0, 0, 0, 0, 0)
             self.nodes[parent_of(path)].children[path.rsplit("/", 1)[1]] = None
         config = self.nodes[CONFIG]
         config.acl = READ_ACL_UNSAFE
@@ -227,19 +234,23 @@ class DataTree:
         self.nodes[CONFIG].data = data
 
     def index_owner(self, path: str, owner: int) -> None:
+        if owner == 0:
+            return  # persistent: nothing to index
         if owner == CONTAINER_EPHEMERAL_OWNER:
             self.containers[path] = None
         elif ttl_of_ephemeral_owner(owner) is not None:
             self.ttls[path] = None
-        elif owner != 0:
+        else:
             self.ephemerals.setdefault(owner, {})[path] = None
 
     def _unindex_owner(self, path: str, owner: int) -> None:
+        if owner == 0:
+            return
         if owner == CONTAINER_EPHEMERAL_OWNER:
             self.containers.pop(path, None)
         elif ttl_of_ephemeral_owner(owner) is not None:
             self.ttls.pop(path, None)
-        elif owner != 0:
+        else:
             owned = self.ephemerals.get(owner)
             if owned is not None:
                 owned.pop(path, None)
@@ -258,7 +269,9 @@ class DataTree:
         triggers: list[WatchTrigger],
     ) -> Code:
         """DataTree.createNode: add ``path`` under its (existing) parent."""
-        parent_path = parent_of(path)
+        slash = path.rfind("/")
+        assert slash >= 0 and path != ROOT, path
+        parent_path = path[:slash] or ROOT
         parent = self.nodes.get(parent_path)
         if parent is None:
             return Code.NONODE
@@ -270,8 +283,9 @@ class DataTree:
         if parent_cversion > parent.cversion:
             parent.cversion = parent_cversion
             parent.pzxid = zxid
-        node = DataNode(data, acl, new_stat(zxid, time, ephemeral_owner))
-        parent.children[path.rsplit("/", 1)[1]] = None
+        # DataTree.createStat: a fresh node's stat.
+        node = DataNode(data, acl, zxid, zxid, time, time, 0, 0, 0, ephemeral_owner, zxid)
+        parent.children[path[slash + 1 :]] = None
         self.nodes[path] = node
         self.index_owner(path, ephemeral_owner)
         triggers.append(WatchTrigger(path, EventType.NodeCreated, zxid))
@@ -286,9 +300,10 @@ class DataTree:
         if node.children:
             # ZooKeeper's apply would orphan the children; prepare never lets this through.
             return Code.NOTEMPTY
-        parent_path = parent_of(path)
+        slash = path.rfind("/")
+        parent_path = path[:slash] or ROOT
         parent = self.nodes[parent_path]
-        del parent.children[path.rsplit("/", 1)[1]]
+        del parent.children[path[slash + 1 :]]
         if zxid > parent.pzxid:
             parent.pzxid = zxid
         del self.nodes[path]

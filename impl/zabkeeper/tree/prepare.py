@@ -193,18 +193,22 @@ def next_version(current: int, expected: int) -> int:
     return 0 if following == -1 else following
 
 
+# Create flags to modes by a dict lookup (CreateMode(flags) runs the enum machinery).
+_CREATE_MODES = {int(mode): mode for mode in CreateMode}
+
+
 def _create_mode(flags: int, ttl: int, op: int, context: RequestContext) -> CreateMode:
-    try:
-        mode = CreateMode(flags)
-    except ValueError:
-        raise KeeperError(Code.BADARGUMENTS) from None
-    if mode.is_ttl and not context.options.extended_types_enabled:
-        raise KeeperError(Code.UNIMPLEMENTED)
-    if mode.is_ttl and not 0 < ttl <= TTL_MAX:
+    mode = _CREATE_MODES.get(flags)
+    if mode is None:
         raise KeeperError(Code.BADARGUMENTS)
-    # ZooKeeper only rejects ttl >= 0 for other modes and then crashes applying a createTTL
-    # whose ttl is negative; a createTTL must simply use a TTL mode.
-    if not mode.is_ttl and (ttl >= 0 or op == OpCode.createTTL):
+    if mode.is_ttl:
+        if not context.options.extended_types_enabled:
+            raise KeeperError(Code.UNIMPLEMENTED)
+        if not 0 < ttl <= TTL_MAX:
+            raise KeeperError(Code.BADARGUMENTS)
+    elif ttl >= 0 or op == OpCode.createTTL:
+        # ZooKeeper only rejects ttl >= 0 for other modes and then crashes applying a createTTL
+        # whose ttl is negative; a createTTL must simply use a TTL mode.
         raise KeeperError(Code.BADARGUMENTS)
     return mode
 
@@ -242,8 +246,9 @@ def _create(
         txn = CreateTTLTxn(path, request.data, acl, new_cversion, ttl)
         owner = ttl_ephemeral_owner(ttl)
     else:
-        txn = CreateTxn(path, request.data, acl, mode.is_ephemeral, new_cversion)
-        owner = context.session_id if mode.is_ephemeral else 0
+        ephemeral = mode.is_ephemeral
+        txn = CreateTxn(path, request.data, acl, ephemeral, new_cversion)
+        owner = context.session_id if ephemeral else 0
     zxid = context.zxid
     pending.add(ChangeRecord(zxid, parent_path, with_children(parent, 1, new_cversion, zxid)))
     node = NodeState(request.data, acl, zxid, zxid, context.time, context.time, 0, 0, 0, owner, zxid, 0)

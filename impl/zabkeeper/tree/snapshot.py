@@ -56,7 +56,7 @@ def restore(
             raise CorruptSnapshot(f"duplicate node {record.path!r}")
         if not is_valid_path(record.path):
             raise CorruptSnapshot(f"invalid path {record.path!r}")
-        node = DataNode(record.data, record.acl, record.stat)
+        node = DataNode.from_persisted(record.data, record.acl, record.stat)
         if record.path == ROOT:
             tree.nodes[ROOT] = node
             continue
