@@ -72,6 +72,8 @@ class LearnerHandler:
     phase: HandlerPhase = HandlerPhase.INFO_RECEIVED
     last_zxid: int = 0
     sync_mode: SyncMode | None = None
+    # Every in-flight proposal up to here is ACKed by this learner (ACKs are cumulative).
+    acked_through: int = 0
 
     @property
     def forwarding(self) -> bool:
@@ -287,47 +289,80 @@ class Leader:
 
     # --- broadcast ----------------------------------------------------------------------------
 
+    def next_zxid(self) -> int | None:
+        """The zxid of the next proposal, if one can be made now."""
+        if not self.established or len(self.outstanding) >= self.state.options.outstanding_proposals_max:
+            return None
+        assert self.epoch is not None
+        return max(self.state.last_zxid, make_zxid(self.epoch, 0)) + 1
+
     def propose(self, data: bytes, out: Ready) -> bool:
         """LeaderProcessRequest: log a new txn and send it to every forwarding follower."""
-        options = self.state.options
-        if not self.established or len(self.outstanding) >= options.outstanding_proposals_max:
+        zxid = self.next_zxid()
+        if zxid is None:
             return False
-        assert self.epoch is not None
-        last = max(self.state.last_zxid, make_zxid(self.epoch, 0))
-        if counter_of(last) >= COUNTER_PROPOSABLE_MAX:
+        if counter_of(zxid) > COUNTER_PROPOSABLE_MAX:
             raise LeaveLeadership("zxid counter exhausted; a new epoch is needed")
-        txn = Txn(last + 1, data)
+        txn = Txn(zxid, data)
         out.event("LeaderProcessRequest", i=self.myid, zxid=txn.zxid)
         self.state.log_txns([txn], out)
         self.outstanding[txn.zxid] = {self.myid}
-        for handler in self.learners.values():
-            if handler.forwarding and not handler.observer:
-                out.send(handler.sid, Proposal(txn))
+        proposal = Proposal(txn)
+        for sid in self._forwarding(observers=False):
+            out.send(sid, proposal)
         self._commit_ready(out)
         return True
 
+    def _forwarding(self, observers: bool) -> list[int]:
+        """The learners that receive new proposals and commits (or, for observers, informs)."""
+        return [
+            sid
+            for sid, handler in self.learners.items()
+            if handler.observer is observers and handler.forwarding
+        ]
+
     def _ack(self, handler: LearnerHandler, packet: Ack, out: Ready) -> None:
-        acks = self.outstanding.get(packet.zxid)
-        if acks is None or handler.observer:
+        """LeaderProcessACK. An ACK is cumulative: a learner logs proposals in zxid order and
+        ACKs only what is durable, so ACK(z) vouches for every in-flight proposal up to z. That
+        lets a learner (or its transport) send one ACK for a batch; in-flight zxids are
+        consecutive, so the new ones are a range."""
+        if handler.observer or not self.outstanding:
+            return
+        first = next(iter(self.outstanding))
+        last = min(packet.zxid, self.state.last_zxid)
+        start = max(first, handler.acked_through + 1)
+        if epoch_of(packet.zxid) != self.epoch or start > last:
             return
         out.event("LeaderProcessACK", i=self.myid, j=handler.sid, zxid=packet.zxid)
-        acks.add(handler.sid)
+        outstanding = self.outstanding
+        for zxid in range(start, last + 1):
+            outstanding[zxid].add(handler.sid)
+        handler.acked_through = last
         self._commit_ready(out)
 
     def _commit_ready(self, out: Ready) -> None:
         """Commit, in zxid order, every proposal whose acks form a quorum."""
-        while self.outstanding:
-            zxid, acks = next(iter(self.outstanding.items()))
+        outstanding = self.outstanding
+        committed = 0
+        for zxid, acks in outstanding.items():
             if not self._is_quorum(acks):
-                return
-            del self.outstanding[zxid]
-            txn = self.state.history.get(zxid)
+                break
+            committed = zxid
+        if not committed:
+            return
+        followers = self._forwarding(observers=False)
+        observers = self._forwarding(observers=True)
+        for txn in self.state.history.after(self.state.last_committed, upto=committed):
+            zxid = txn.zxid
+            del outstanding[zxid]
             out.event("LeaderCommit", i=self.myid, zxid=zxid)
             self.state.deliver_through(zxid, out)
-            for handler in self.learners.values():
-                if handler.forwarding:
-                    out.send(handler.sid, Inform(txn) if handler.observer else Commit(zxid))
-            self._release_syncs(out)
+            commit = Commit(zxid)
+            for sid in followers:
+                out.send(sid, commit)
+            for sid in observers:
+                out.send(sid, Inform(txn))
+        self._release_syncs(out)
 
     def client_sync(self, sid: int, token: int, out: Ready) -> bool:
         if not self.established:

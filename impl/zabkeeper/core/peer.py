@@ -71,6 +71,17 @@ class Peer:
         return self.election.current_vote
 
     @property
+    def is_established_leader(self) -> bool:
+        """Whether this peer leads and a quorum has acknowledged it (it may propose)."""
+        return self.leader is not None and self.leader.established
+
+    def next_zxid(self) -> int | None:
+        """The zxid the next ``Propose`` will get, or None when this peer cannot propose now (it
+        is not an established leader, or its in-flight pipeline is full). The leader's request
+        pipeline needs it to prepare a txn before proposing it."""
+        return None if self.leader is None else self.leader.next_zxid()
+
+    @property
     def is_serving(self) -> bool:
         """Whether clients may be served: an established leader or an up-to-date learner."""
         return self.zab_state is ZabState.BROADCAST
@@ -179,7 +190,7 @@ class Peer:
         else:
             accepted = False
         if not accepted:
-            out.event("SyncRefused", i=self.myid, token=token)
+            out.refused_syncs.append(token)
 
     # --- role changes ---------------------------------------------------------------------------
 

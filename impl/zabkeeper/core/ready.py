@@ -10,7 +10,8 @@ the next one:
 3. ``messages`` sent, in order (a ``Snap`` is filled from the state machine, which now stands at
    the snapshot's zxid), and the quorum connections in ``disconnect`` closed;
 4. ``synced`` client syncs and ``forwarded`` requests handed to the server; ``refused`` payloads
-   (a Propose or ForwardRequest this server cannot take now) answered with an error.
+   (a Propose or ForwardRequest this server cannot take now) and ``refused_syncs`` tokens (a
+   ClientSync with no leader to ask) answered with an error.
 
 Several Readys may share one fsync (group commit) as long as every write of a Ready is durable
 before any message of it leaves.
@@ -114,6 +115,7 @@ class Ready:
     synced: list[int] = field(default_factory=list)
     forwarded: list[tuple[int, bytes]] = field(default_factory=list)
     refused: list[bytes] = field(default_factory=list)
+    refused_syncs: list[int] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
     def write(self, durable: DurableWrite, sync: bool = True) -> None:
@@ -135,5 +137,6 @@ class Ready:
             or self.synced
             or self.forwarded
             or self.refused
+            or self.refused_syncs
             or self.events
         )

@@ -95,6 +95,8 @@ class PeerState:
     def forget_snapshotted(self, snapshot_zxid: int) -> None:
         """After a snapshot at ``snapshot_zxid``, keep only ``committed_log_max`` committed txns
         at or below it (the DIFF window) and everything after it."""
+        if snapshot_zxid <= self.history.base_zxid:
+            return  # a SNAP installed meanwhile already moved the history past this snapshot
         upto = min(snapshot_zxid, self.last_committed)
         committed = self.history.after(self.history.base_zxid, upto=upto)
         surplus = len(committed) - self.options.committed_log_max

@@ -8,7 +8,9 @@ leader guarantees by refusing to propose the counter 0xffffffff (it forces a new
 
 from __future__ import annotations
 
-EPOCH_MAX = 0xFFFFFFFF
+# Zxids travel as signed 64-bit longs (the client protocol shows them to clients as Stat fields),
+# so an epoch must stay below 2**31, as in ZooKeeper, where epochs are Java ints.
+EPOCH_MAX = 0x7FFFFFFF
 COUNTER_MAX = 0xFFFFFFFF
 # The last counter a leader may assign: proposing COUNTER_MAX would leave no room for the next txn,
 # so ZooKeeper's leader shuts down when it reaches it and a new election starts a new epoch.

@@ -4,7 +4,7 @@
 (``PeerFrameDecoder``), hands each to its owner (the ``PeerTransport``), and batches what the
 owner writes into one socket write per event-loop turn. A COMMIT written right after another
 COMMIT replaces it (a COMMIT means every txn up to its zxid is committed, so the newer implies
-the older). A peer whose unsent data passes ``SEND_BUFFER_MAX`` is dropped, and so is one that
+the older), and so does a proposal's ACK after another ACK (ACKs are cumulative too). A peer whose unsent data passes ``SEND_BUFFER_MAX`` is dropped, and so is one that
 announces a frame outside the bounds: jute.maxbuffer plus a packet header, except SNAP packets,
 which may reach the snapshot limit.
 """
@@ -111,8 +111,9 @@ class PeerLink(asyncio.Protocol):
             self.owner.link_lost(self)
 
     def write(self, frame: bytes, cumulative: bool = False) -> None:
-        """Queue ``frame`` for the next flush. A ``cumulative`` frame (COMMIT: everything up to its
-        zxid is committed) replaces a cumulative frame queued right before it, which it implies."""
+        """Queue ``frame`` for the next flush. A ``cumulative`` frame (a COMMIT or a proposal's ACK:
+        it covers every zxid up to its own) replaces a cumulative frame queued right before it,
+        which it implies."""
         if self.closed or self.swallowed:
             return
         if cumulative and self.last_cumulative and self.pending:

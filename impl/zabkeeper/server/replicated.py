@@ -36,7 +36,6 @@ from zabkeeper.core.inputs import ClientSync, ForwardRequest, Propose
 from zabkeeper.core.messages import Txn
 from zabkeeper.core.peer import Peer
 from zabkeeper.core.ready import AppendTxns, Ready
-from zabkeeper.core.zxid import make_zxid
 from zabkeeper.server.connection import ClientConnection
 from zabkeeper.server.pipeline import ClientWrite, CommittedTxn
 from zabkeeper.server.zk_server import WRITE_OPS, ZooKeeperServer, monotonic_ms
@@ -108,7 +107,7 @@ class ReplicatedPipeline:
             return
         writes, self.outbox = self.outbox, []
         peer = self.core.peer
-        if peer.leader is not None and peer.leader.established:
+        if peer.is_established_leader:
             self.next_local += 1
             self.local[self.next_local] = writes
             payload = _LOCAL.pack(_LOCAL_TAG, self.next_local)
@@ -169,21 +168,18 @@ class ReplicatedPipeline:
         """Prepare and propose queued requests while the leader has room (ProposalRequestProcessor)."""
         peer = self.core.peer
         while self.proposals:
-            leader = peer.leader
-            if leader is None or not leader.established:
+            if not peer.is_established_leader:
                 for write in self.proposals:
                     self._fail(write)
                 self.proposals.clear()
                 return
-            if len(leader.outstanding) >= peer.options.outstanding_proposals_max:
-                return
-            self._propose(self.proposals.popleft())
+            zxid = peer.next_zxid()
+            if zxid is None:
+                return  # the pipeline is full; commits will make room
+            self._propose(self.proposals.popleft(), zxid)
 
-    def _propose(self, write: ClientWrite) -> None:
+    def _propose(self, write: ClientWrite, zxid: int) -> None:
         peer = self.core.peer
-        leader = peer.leader
-        assert leader is not None and leader.epoch is not None
-        zxid = max(peer.state.last_zxid, make_zxid(leader.epoch, 0)) + 1
         header, txn = self.zk.prepare(write, zxid, int(time.time() * 1000))
         data = encode_txn(header, txn)
         ready = peer.step(Propose(data))
@@ -238,7 +234,7 @@ class ReplicatedPipeline:
         token = self.next_sync
         self.syncs[token] = done
         ready = self.core.peer.step(ClientSync(token))
-        if any(event.action == "SyncRefused" for event in ready.events):
+        if token in ready.refused_syncs:
             del self.syncs[token]
             done(False)
         self.core.submit_ready(ready)

@@ -33,7 +33,16 @@ from dataclasses import dataclass, field
 
 from zabkeeper.config import QuorumServer
 from zabkeeper.core.inputs import Disconnected, Input, Receive
-from zabkeeper.core.messages import Commit, FollowerInfo, Message, Notification, ObserverInfo, QuorumPacket
+from zabkeeper.core.messages import (
+    Ack,
+    Commit,
+    FollowerInfo,
+    Message,
+    Notification,
+    ObserverInfo,
+    QuorumPacket,
+)
+from zabkeeper.core.zxid import counter_of
 from zabkeeper.server.peer_link import PeerFrameDecoder, PeerLink, framed
 from zabkeeper.wire.jute import MalformedRecord
 from zabkeeper.wire.quorum import (
@@ -155,7 +164,12 @@ class PeerTransport:
             if isinstance(message, FollowerInfo | ObserverInfo):
                 self._open_quorum(to, frame)
             return
-        link.write(frame, cumulative=isinstance(message, Commit))
+        # COMMIT and a proposal's ACK are cumulative (core/leader.py): a newer one queued right
+        # after another implies it. A NEWLEADER ACK (counter 0) is not, and is never replaced.
+        cumulative = isinstance(message, Commit) or (
+            isinstance(message, Ack) and counter_of(message.zxid) != 0
+        )
+        link.write(frame, cumulative=cumulative)
 
     def _open_quorum(self, to: int, frame: bytes) -> None:
         link = PeerLink(self, "quorum", PeerFrameDecoder(self.frame_max, self.snapshot_bytes_max))
