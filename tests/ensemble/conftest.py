@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ensemble_support import SESSION_TIMEOUT_S, TICK_TIME_MS
 from kazoo.client import KazooClient
 
 from zabkeeper.cli.local_ensemble import LocalEnsemble
 
-TICK_TIME_MS = 500
-SESSION_TIMEOUT_S = 10.0
 LOG_TAIL_LINES = 40
 
 
@@ -83,7 +82,3 @@ def clients() -> Iterator[Callable[..., KazooClient]]:
             with contextlib.suppress(Exception):
                 client.stop()
                 client.close()
-
-
-def member_hosts(ensemble: LocalEnsemble, sid: int) -> str:
-    return f"127.0.0.1:{ensemble.members[sid].client_port}"

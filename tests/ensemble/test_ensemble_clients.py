@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SESSION_TIMEOUT_S, TICK_TIME_MS, member_hosts
+from ensemble_support import SESSION_TIMEOUT_S, TICK_TIME_MS, member_hosts
 from kazoo.client import KazooClient
 from kazoo.exceptions import BadVersionError, NoAuthError, NodeExistsError, NoNodeError, RolledBackError
 from kazoo.recipe.lock import Lock

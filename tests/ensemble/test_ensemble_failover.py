@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from conftest import member_hosts
+from ensemble_support import member_hosts
 from kazoo.client import KazooClient
 from kazoo.exceptions import KazooException
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import member_hosts
+from ensemble_support import member_hosts
 from kazoo.client import KazooClient
 
 from zabkeeper.cli.local_ensemble import LocalEnsemble

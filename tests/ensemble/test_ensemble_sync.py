@@ -15,7 +15,7 @@ import struct
 from collections.abc import Callable
 
 import pytest
-from conftest import member_hosts
+from ensemble_support import member_hosts
 from kazoo.client import KazooClient
 
 from zabkeeper.cli.local_ensemble import LocalEnsemble, four_letter

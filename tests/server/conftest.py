@@ -17,21 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "standalone"))
 
 import servers
-
-SUPER_PASSWORD = "super-secret"
-REAPER_QUIET_MS = 3_600_000
-# digest of "super:super-secret" (user:BASE64(SHA1(user:password))), as zoo.cfg's superDigest wants it
-SUPER_DIGEST = "super:2KCAOlea08rlrYvOZvQwvrr82Jc="
-
-
-def zabkeeper_settings(**extra: object) -> dict[str, object]:
-    settings: dict[str, object] = {
-        "zookeeper.extendedTypesEnabled": "true",
-        "zookeeper.DigestAuthenticationProvider.superDigest": SUPER_DIGEST,
-        "znode.container.checkIntervalMs": 500,
-    }
-    settings.update(extra)
-    return settings
+from server_support import REAPER_QUIET_MS, SUPER_DIGEST, zabkeeper_settings
 
 
 @pytest.fixture(scope="module")

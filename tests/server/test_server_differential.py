@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 import servers
-from conftest import REAPER_QUIET_MS, zabkeeper_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rawclient import OPEN_ACL, RawClient
+from server_support import REAPER_QUIET_MS, zabkeeper_settings
 
 from zabkeeper.tree import records as r
 from zabkeeper.tree.constants import OpCode

@@ -7,8 +7,8 @@ import time
 
 import pytest
 import servers
-from conftest import zabkeeper_settings
 from rawclient import RawClient, create
+from server_support import zabkeeper_settings
 
 from zabkeeper.tree import records as r
 from zabkeeper.tree.constants import Code, OpCode

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from conftest import SUPER_PASSWORD
 from kazoo.client import KazooClient
 from kazoo.exceptions import (
     BadVersionError,
@@ -28,6 +27,7 @@ from kazoo.recipe.lock import Lock, Semaphore
 from kazoo.recipe.party import Party
 from kazoo.recipe.queue import LockingQueue, Queue
 from kazoo.security import make_digest_acl
+from server_support import SUPER_PASSWORD
 
 pytestmark = pytest.mark.network
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import servers
-from conftest import zabkeeper_settings
 from kazoo.client import KazooClient
 from kazoo.exceptions import AuthFailedError
 from rawclient import RawClient
+from server_support import zabkeeper_settings
 
 from zabkeeper.server.sasl import DigestMd5Server, SaslFailure, parse_directives
 from zabkeeper.tree import records as r
