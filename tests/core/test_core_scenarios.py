@@ -149,3 +149,19 @@ def test_leader_steps_down_without_a_quorum_and_the_majority_moves_on() -> None:
     s.cluster.heal()
     s.settle()
     assert s.peer(5).state.last_committed == s.peer(new_leader).state.last_committed
+
+
+def test_zero_weight_participant_follows_but_never_counts_or_leads() -> None:
+    s = Scenario(voters=4, weights=((4, 0),)).start()
+    leader = s.settle()
+    assert leader == 3  # server 4 has the largest id but weight zero: it can never win
+    s.until(lambda: s.peer(4).is_serving)
+    assert s.peer(4).server_state is ServerState.FOLLOWING
+    s.write_and_wait(3, via=4)
+    s.until(lambda: s.peer(4).state.last_committed == s.peer(3).state.last_committed)
+    # With two of the three weighted servers down, server 4 cannot make up a quorum.
+    s.cluster.crash(1)
+    s.cluster.crash(2)
+    s.until(lambda: s.cluster.established_leader() is None, within_ms=2000)
+    s.run(1000)
+    assert s.cluster.established_leader() is None

@@ -14,7 +14,7 @@ from zabkeeper.sim.network import LatencyModel
 class Scenario:
     """Drives a SimCluster step by step and keeps the event log."""
 
-    def __init__(self, voters: int = 3, observers: int = 0, seed: int = 0, **options: int) -> None:
+    def __init__(self, voters: int = 3, observers: int = 0, seed: int = 0, **options: object) -> None:
         cluster_options = ClusterOptions(
             voters=voters,
             observers=observers,

@@ -100,17 +100,17 @@ class Election:
         self._init_vote = self._initial_proposal(last_zxid, current_epoch)
         self._update_proposal(self._init_vote)
         self._send_notifications(out)
-        if self.options.is_voter and self.options.quorum.contains_quorum({self.options.myid}):
+        if self.options.quorum.contains_quorum({self.options.myid}):
             self.finalize_left = self.options.finalize_wait_ticks  # a lone voter is its own quorum
 
     def _initial_proposal(self, last_zxid: int, current_epoch: int) -> tuple[int, int, int]:
-        if self.options.is_voter:
+        if self.options.is_participant:
             return (self.options.myid, last_zxid, current_epoch)
         return (NO_LEADER, NO_LEADER, NO_LEADER)
 
     def _update_proposal(self, proposal: tuple[int, int, int]) -> None:
         self.proposal = proposal
-        if self.options.is_voter:
+        if self.options.is_participant:
             leader, zxid, peer_epoch = proposal
             self.recvset[self.options.myid] = Vote(leader, zxid, self.logicalclock, peer_epoch)
 
@@ -120,7 +120,7 @@ class Election:
 
     def _send_notifications(self, out: Ready) -> None:
         notification = self._notification(ServerState.LOOKING)
-        for sid in sorted(self.options.voters - {self.options.myid}):
+        for sid in sorted(self.options.participants - {self.options.myid}):
             out.send(sid, notification)
 
     # --- while LOOKING ------------------------------------------------------------------------
@@ -128,17 +128,21 @@ class Election:
     def on_notification(self, n: Notification, out: Ready) -> Decision | None:
         """Handle a notification while LOOKING (FLEHandleNotmsg)."""
         assert self.running
-        voters = self.options.voters
-        if n.sid not in voters:
+        participants = self.options.participants
+        if n.sid not in participants:
             # An observer (or unknown server) asks: tell it what we think, tally nothing. Its
             # notification is no news about the election, so the resend timer keeps running.
             out.send(n.sid, self._notification(ServerState.LOOKING))
             return None
         self.quiet_ticks = 0
-        if n.state is ServerState.LOOKING and n.election_epoch < self.logicalclock and self.options.is_voter:
+        if (
+            n.state is ServerState.LOOKING
+            and n.election_epoch < self.logicalclock
+            and self.options.is_participant
+        ):
             # Help a voter stuck in an older round (observers stay quiet: nobody counts them).
             out.send(n.sid, self._notification(ServerState.LOOKING))
-        if n.leader not in voters:
+        if n.leader not in participants:
             return None
         if self.finalize_left is not None:
             if not self._better(n):
@@ -235,7 +239,7 @@ class Election:
     def answer(self, n: Notification, state: ServerState, out: Ready) -> None:
         """A settled server tells a LOOKING server (or any non-voter) whom it follows."""
         assert not self.running
-        if n.state is not ServerState.LOOKING and n.sid in self.options.voters:
+        if n.state is not ServerState.LOOKING and n.sid in self.options.participants:
             return
         vote = self.current_vote
         out.send(

@@ -156,7 +156,7 @@ class Leader:
     def _learner_info(self, sid: int, packet: FollowerInfo | ObserverInfo, out: Ready) -> None:
         observer = isinstance(packet, ObserverInfo)
         options = self.state.options
-        allowed = options.observers if observer else options.voters
+        allowed = options.observers if observer else options.participants
         out.event("LeaderProcessFOLLOWERINFO", i=self.myid, j=sid, epoch=packet.accepted_epoch)
         if sid not in allowed or sid == self.myid or not 0 <= packet.accepted_epoch < EPOCH_MAX:
             out.disconnect.append(sid)
@@ -171,8 +171,7 @@ class Leader:
         self._maybe_decide_epoch(out)
 
     def _maybe_decide_epoch(self, out: Ready) -> None:
-        voters = {sid for sid in self.connecting if sid in self.state.options.voters}
-        if self.epoch is not None or not self._is_quorum(voters):
+        if self.epoch is not None or not self._is_quorum(set(self.connecting)):
             return
         self.epoch = max(self.connecting.values()) + 1
         self.state.accept_epoch(self.epoch, out)

@@ -40,9 +40,11 @@ class PeerOptions:
     pending_syncs_max: int = 10_000
 
     def __post_init__(self) -> None:
-        voters = self.quorum.voters
-        assert self.myid in voters or self.myid in self.observers, "myid must be a voter or an observer"
-        assert not (voters & self.observers), "an observer never votes"
+        participants = self.quorum.participants
+        assert self.myid in participants or self.myid in self.observers, (
+            "myid must be a participant or an observer"
+        )
+        assert not (participants & self.observers), "an observer never takes part in elections"
         assert self.init_limit_ticks > 0 and self.sync_limit_ticks > 0
         assert 0 < self.ping_interval_ticks < self.sync_limit_ticks
         assert self.finalize_wait_ticks > 0
@@ -51,16 +53,22 @@ class PeerOptions:
         assert self.committed_log_max > 0 and self.outstanding_proposals_max > 0
 
     @property
+    def participants(self) -> frozenset[int]:
+        """Servers that run elections and follow as followers (weight zero included)."""
+        return self.quorum.participants
+
+    @property
     def voters(self) -> frozenset[int]:
+        """Participants whose votes and ACKs count."""
         return self.quorum.voters
 
     @property
-    def is_voter(self) -> bool:
-        return self.myid in self.quorum.voters
+    def is_participant(self) -> bool:
+        return self.myid in self.quorum.participants
 
     @property
     def servers(self) -> frozenset[int]:
-        return self.quorum.voters | self.observers
+        return self.quorum.participants | self.observers
 
 
 def majority_options(myid: int, voters: set[int] | frozenset[int], **limits: int) -> PeerOptions:

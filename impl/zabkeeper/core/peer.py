@@ -212,7 +212,7 @@ class Peer:
             self.leader = Leader(self.state)
             self.leader.begin(out)
         else:
-            observer = not self.options.is_voter
+            observer = not self.options.is_participant
             self._set_state(
                 ServerState.OBSERVING if observer else ServerState.FOLLOWING, out, f"leader {leader}"
             )

@@ -19,7 +19,14 @@ from typing import Protocol
 
 
 class QuorumVerifier(Protocol):
-    """The question every quorum rule answers, plus the set of servers that may vote."""
+    """The question every quorum rule answers, plus who takes part.
+
+    ``participants`` are the servers that run elections and follow as followers (ZooKeeper's
+    voting members); ``voters`` are those among them whose vote counts (weight above zero).
+    """
+
+    @property
+    def participants(self) -> frozenset[int]: ...
 
     @property
     def voters(self) -> frozenset[int]: ...
@@ -35,6 +42,10 @@ class MajorityQuorum:
 
     def __post_init__(self) -> None:
         assert self.voters, "a quorum system needs at least one voter"
+
+    @property
+    def participants(self) -> frozenset[int]:
+        return self.voters
 
     def contains_quorum(self, sids: Iterable[int]) -> bool:
         present = self.voters.intersection(sids)
@@ -70,8 +81,12 @@ class HierarchicalQuorum:
         return sum(self.weight(sid) for sid in self.groups[gid])
 
     @property
+    def participants(self) -> frozenset[int]:
+        return frozenset(sid for members in self.groups.values() for sid in members)
+
+    @property
     def voters(self) -> frozenset[int]:
-        return frozenset(sid for members in self.groups.values() for sid in members if self.weight(sid) > 0)
+        return frozenset(sid for sid in self.participants if self.weight(sid) > 0)
 
     def contains_quorum(self, sids: Iterable[int]) -> bool:
         present = set(sids)

@@ -148,6 +148,10 @@ class _HalfWinsGroup:
         self.inner = inner
 
     @property
+    def participants(self) -> frozenset[int]:
+        return self.inner.participants
+
+    @property
     def voters(self) -> frozenset[int]:
         return self.inner.voters
 

@@ -26,7 +26,7 @@ from zabkeeper.core.inputs import (
 from zabkeeper.core.messages import Message, ServerState, Snap, Txn, ZabState
 from zabkeeper.core.options import PeerOptions
 from zabkeeper.core.peer import Peer
-from zabkeeper.core.quorum import MajorityQuorum
+from zabkeeper.core.quorum import HierarchicalQuorum, MajorityQuorum, QuorumVerifier
 from zabkeeper.core.ready import AppendTxns, InstallSnapshot, Outbound, Ready, TruncateLog
 from zabkeeper.sim.checkers import Checkers
 from zabkeeper.sim.disk import SimDisk
@@ -49,13 +49,19 @@ class ClusterOptions:
     torn_probability: float = 0.3
     snapshot_every: int = 200
     committed_log_max: int = 50
+    # (sid, weight) pairs: when given, the participants form one weighted group (a hierarchical
+    # quorum); a weight of zero makes a participant that follows but never counts.
+    weights: tuple[tuple[int, int], ...] = ()
 
     def peer_options(self, sid: int) -> PeerOptions:
-        voters = frozenset(range(1, self.voters + 1))
+        participants = frozenset(range(1, self.voters + 1))
         observers = frozenset(range(self.voters + 1, self.voters + self.observers + 1))
+        quorum: QuorumVerifier = MajorityQuorum(participants)
+        if self.weights:
+            quorum = HierarchicalQuorum({1: participants}, dict(self.weights))
         return PeerOptions(
             myid=sid,
-            quorum=MajorityQuorum(voters),
+            quorum=quorum,
             observers=observers,
             init_limit_ticks=self.init_limit_ticks,
             sync_limit_ticks=self.sync_limit_ticks,
