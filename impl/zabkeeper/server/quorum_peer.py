@@ -36,8 +36,8 @@ from zabkeeper.core.inputs import Input, SnapshotTaken, Tick
 from zabkeeper.core.messages import ServerState, Snap
 from zabkeeper.core.peer import Peer
 from zabkeeper.core.ready import Event, InstallSnapshot, Ready
-from zabkeeper.server.connection import ClientConnection
 from zabkeeper.server.control import ControlServer
+from zabkeeper.server.listeners import open_client_listeners
 from zabkeeper.server.metrics import MetricsServer
 from zabkeeper.server.peer_storage import PeerStorage, tree_from_snapshot
 from zabkeeper.server.quorum_facts import QuorumCounters, four_letter, metric_values, status
@@ -309,30 +309,12 @@ class QuorumPeer:
         log.info("member %d started (tick %d ms, %s)", self.myid, self.tick_ms, self.config.peer_type.value)
 
     async def _listen_clients(self) -> None:
-        loop = asyncio.get_running_loop()
-        config = self.config
-        backlog = config.client_port_listen_backlog if config.client_port_listen_backlog > 0 else 1024
-        address = config.client_address
-        if address is not None:
-            server = await loop.create_server(
-                lambda: ClientConnection(self.zk),
-                address.host,
-                address.port,
-                backlog=backlog,
-                reuse_address=True,
-            )
-            self.listeners.append(server)
-            self.client_port = server.sockets[0].getsockname()[1]
-        if self.tls_context is not None and config.secure_client_port is not None:
-            secure = await loop.create_server(
-                lambda: ClientConnection(self.zk, secure=True),
-                config.secure_client_port_address or "0.0.0.0", config.secure_client_port,
-                ssl=self.tls_context, backlog=backlog, reuse_address=True,
-            )  # fmt: skip
-            self.listeners.append(secure)
-            self.secure_client_port = secure.sockets[0].getsockname()[1]
+        listeners = await open_client_listeners(self.zk, self.config, self.tls_context)
+        self.listeners = listeners.servers
+        self.client_port = listeners.client_port
+        self.secure_client_port = listeners.secure_client_port
         if not self.listeners:
-            raise StartupError(f"{config.source}: no client port for server.{self.myid}")
+            raise StartupError(f"{self.config.source}: no client port for server.{self.myid}")
 
     async def stop(self) -> None:
         for task in self.tasks:

@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 from zabkeeper.config import ConfigError, ConfRuntime, ServerConfig, render_conf
-from zabkeeper.server.connection import ClientConnection
 from zabkeeper.server.facts import gather_facts
 from zabkeeper.server.four_letter import answer
+from zabkeeper.server.listeners import open_client_listeners
 from zabkeeper.server.pipeline import StandalonePipeline
 from zabkeeper.server.sasl import JaasError, read_jaas_users
 from zabkeeper.server.stats import ServerStats
@@ -141,28 +141,10 @@ class StandaloneServer:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        address = self.config.client_address
-        backlog = (
-            self.config.client_port_listen_backlog if self.config.client_port_listen_backlog > 0 else 1024
-        )
-        if address is not None:
-            server = await loop.create_server(
-                lambda: ClientConnection(self.zk),
-                address.host,
-                address.port,
-                backlog=backlog,
-                reuse_address=True,
-            )
-            self.servers.append(server)
-            self.client_port = server.sockets[0].getsockname()[1]
-        if self.tls_context is not None and self.config.secure_client_port is not None:
-            host = self.config.secure_client_port_address or "0.0.0.0"
-            secure = await loop.create_server(
-                lambda: ClientConnection(self.zk, secure=True),
-                host, self.config.secure_client_port, ssl=self.tls_context, backlog=backlog, reuse_address=True,
-            )  # fmt: skip
-            self.servers.append(secure)
-            self.secure_client_port = secure.sockets[0].getsockname()[1]
+        listeners = await open_client_listeners(self.zk, self.config, self.tls_context)
+        self.servers = listeners.servers
+        self.client_port = listeners.client_port
+        self.secure_client_port = listeners.secure_client_port
         if not self.servers:
             raise StartupError(f"{self.config.source}: neither clientPort nor secureClientPort is set")
         self.timers = [
