@@ -56,7 +56,7 @@ ops = st.one_of(
     st.builds(lambda n: ("getACL", n), name),
     st.builds(lambda n, a, v: ("setACL", n, a, v), name, st.integers(0, len(ACLS) - 1), version),
     st.builds(lambda n: ("getAllChildrenNumber", n), st.sampled_from(["", *NAMES])),
-    # addWatch is left out here: see KNOWN_DIFFERENCES at the end of this file.
+    st.builds(lambda n, m: ("addWatch", n, m), st.sampled_from(["", *NAMES]), st.sampled_from([0, 1])),
     st.builds(lambda n, t: ("removeWatches", n, t), name, st.sampled_from([1, 2, 3])),
     st.builds(
         lambda items: ("multi", items),
@@ -125,6 +125,8 @@ def request_for(root: str, op: tuple[Any, ...]) -> tuple[int, Any]:
         return OpCode.addWatch, r.AddWatchRequest(path, op[2])
     if kind == "removeWatches":
         return OpCode.removeWatches, r.RemoveWatchesRequest(path, op[2])
+    if kind == "checkWatches":
+        return OpCode.checkWatches, r.CheckWatchesRequest(path, op[2])
     if kind == "getEphemerals":
         return OpCode.getEphemerals, r.GetEphemeralsRequest(root)
     assert kind == "multi"
@@ -233,25 +235,58 @@ def test_the_comparison_catches_a_server_that_differs(apache_zookeeper, tmp_path
     assert expected != actual
 
 
-# Known differences, found by the random runs above when they included addWatch; they live in
-# tree.watches and are reported there. Each is pinned here as a strict xfail: when one starts
-# passing, delete it (and, when all are gone, put addWatch back into ``ops``).
-KNOWN_DIFFERENCES = {
-    # ZooKeeper 3.8.0 answers OK: its removeWatches(Children) also removes persistent watches.
-    "remove-children-vs-persistent": [(0, ("addWatch", "a", 0)), (0, ("removeWatches", "a", 1))],
-    "remove-children-vs-recursive": [(0, ("addWatch", "a", 1)), (0, ("removeWatches", "a", 1))],
-    # ZooKeeper 3.8.0 keeps one mode per (path, watcher): a standard watch set on a path that has a
-    # persistent recursive watch replaces it, so the later child creation fires nothing.
+# Watch modes: ZooKeeper 3.8 keeps one mode per (path, watcher) in each of its two watch tables
+# (see tree.watches). These sequences pin the consequences the random runs above may take long to
+# find; each once differed and must now give ZooKeeper 3.8.0's answers and events.
+WATCH_MODE_SCRIPTS = {
+    # removeWatches(Children) removes the child-table half of a persistent (recursive) watch.
+    "remove-children-vs-persistent": [
+        (0, ("create", "a", b"", 0)), (0, ("addWatch", "a", 0)), (0, ("removeWatches", "a", 1)),
+        (0, ("setData", "a", b"x", -1)), (0, ("create", "a/c", b"", 0)), (0, ("removeWatches", "a", 3)),
+    ],
+    "remove-children-vs-recursive": [
+        (0, ("create", "a", b"", 0)), (0, ("addWatch", "a", 1)), (0, ("removeWatches", "a", 1)),
+        (0, ("create", "a/c", b"", 0)), (0, ("delete", "a/c", -1)), (0, ("removeWatches", "a", 1)),
+    ],
+    # A standard watch set on a path with a persistent recursive watch replaces it in the data
+    # table; the child table keeps it (so deletes below still fire).
     "standard-replaces-recursive": [
         (0, ("create", "a", b"", 0)), (0, ("addWatch", "a", 1)), (0, ("exists", "a", True)),
-        (0, ("create", "a/c", b"", 0)),
+        (0, ("create", "a/c", b"", 0)), (0, ("setData", "a", b"x", -1)), (0, ("delete", "a/c", -1)),
+    ],
+    "recursive-replaces-child-watch": [
+        (0, ("create", "a", b"", 0)), (0, ("getChildren", "a", True)), (0, ("addWatch", "a", 1)),
+        (0, ("create", "a/c", b"", 0)), (0, ("delete", "a/c", -1)),
+    ],
+    "persistent-and-recursive-replace-each-other": [
+        (0, ("create", "a", b"", 0)), (0, ("addWatch", "a", 1)), (0, ("addWatch", "a", 0)),
+        (0, ("create", "a/c", b"", 0)), (0, ("setData", "a/c", b"x", -1)), (0, ("addWatch", "a", 1)),
+        (0, ("setData", "a/c", b"y", -1)),
     ],
 }  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="tree.watches differs from ZooKeeper 3.8.0 here")
-@pytest.mark.parametrize("case", sorted(KNOWN_DIFFERENCES))
-def test_known_difference_still_exists(apache_zookeeper, quiet_zab_server, case: str) -> None:  # type: ignore[no-untyped-def]
-    script = KNOWN_DIFFERENCES[case]
+@pytest.mark.parametrize("case", sorted(WATCH_MODE_SCRIPTS))
+def test_watch_modes_as_in_apache_zookeeper(apache_zookeeper, quiet_zab_server, case: str) -> None:  # type: ignore[no-untyped-def]
+    script = WATCH_MODE_SCRIPTS[case]
     root = f"/diff{next(_roots)}"
-    assert run_script(apache_zookeeper.port, root, script) == run_script(quiet_zab_server.port, root, script)
+    expected = run_script(apache_zookeeper.port, root, script)
+    assert any(events for _, events in expected), "the script must make ZooKeeper fire something"
+    assert run_script(quiet_zab_server.port, root, script) == expected
+
+
+def test_pinned_difference_check_watches_counts_only_the_callers_watches(
+    apache_zookeeper, quiet_zab_server
+) -> None:  # type: ignore[no-untyped-def]
+    """A known, kept difference. ZooKeeper 3.8.0's checkWatches (WatchManager.containsWatcher)
+    answers OK when *any* connection watches the path; zabkeeper, like 3.9 (ZOOKEEPER-4466
+    rewrote containsWatcher to look up the watcher itself), counts only the asking watcher's
+    own watches. Session 0 watches the node, session 1 asks."""
+    script = [(0, ("create", "a", b"", 0)), (0, ("getData", "a", True)), (1, ("checkWatches", "a", 2))]
+    root = f"/diff{next(_roots)}"
+    expected = run_script(apache_zookeeper.port, root, script)
+    actual = run_script(quiet_zab_server.port, root, script)
+    assert expected[:2] == actual[:2]
+    (who, kind, zookeeper_err, _, _), _ = expected[2]
+    (_, _, zabkeeper_err, _, _), _ = actual[2]
+    assert (who, kind, zookeeper_err, zabkeeper_err) == (1, "checkWatches", 0, -121)

@@ -3,6 +3,8 @@ watches, removal, setWatches after a reconnect, and the 4lw reports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from tree_harness import TreeHarness
 
@@ -10,7 +12,7 @@ from zabkeeper.tree import records as r
 from zabkeeper.tree.acl import READ_ACL_UNSAFE
 from zabkeeper.tree.constants import AddWatchMode, Code, EventType, OpCode, WatcherType
 from zabkeeper.tree.datatree import WatchTrigger
-from zabkeeper.tree.watches import WatchManager
+from zabkeeper.tree.watches import Watcher, WatchManager, WatchTable
 
 CREATED, DELETED, CHANGED, CHILDREN = (
     EventType.NodeCreated,
@@ -120,37 +122,163 @@ def test_exists_on_missing_node_arms_getdata_on_missing_does_not(harness: TreeHa
     assert harness.take_notifications() == [("exists", CREATED, "/a")]
 
 
+def _watch_call(harness: TreeHarness, op: OpCode, watcher_type: int, watcher: str = "w1") -> Code:
+    record = (r.CheckWatchesRequest if op == OpCode.checkWatches else r.RemoveWatchesRequest)(
+        "/n", watcher_type
+    )
+    return harness.read(op, record, watcher).err
+
+
 def test_check_and_remove_watches(harness: TreeHarness) -> None:
     harness.create("/n")
     arm(harness, "data", "/n")
     arm(harness, "child", "/n")
+    check, remove = OpCode.checkWatches, OpCode.removeWatches
+    assert _watch_call(harness, check, WatcherType.Data) == Code.OK
+    assert _watch_call(harness, check, WatcherType.Children) == Code.OK
+    assert _watch_call(harness, check, WatcherType.Any, "w2") == Code.NOWATCHER
+    assert _watch_call(harness, remove, WatcherType.Data) == Code.OK
+    assert _watch_call(harness, remove, WatcherType.Data) == Code.NOWATCHER
+    assert _watch_call(harness, check, WatcherType.Any) == Code.OK
+    assert _watch_call(harness, remove, WatcherType.Any) == Code.OK
+    assert _watch_call(harness, check, WatcherType.Any) == Code.NOWATCHER
 
-    def call(op: OpCode, watcher_type: int, watcher: str = "w1") -> Code:
-        record = (r.CheckWatchesRequest if op == OpCode.checkWatches else r.RemoveWatchesRequest)(
-            "/n", watcher_type
-        )
-        return harness.read(op, record, watcher).err
 
-    assert call(OpCode.checkWatches, WatcherType.Data) == Code.OK
-    assert call(OpCode.checkWatches, WatcherType.Children) == Code.OK
-    assert call(OpCode.checkWatches, WatcherType.Any, "w2") == Code.NOWATCHER
-    assert call(OpCode.checkWatches, WatcherType.Persistent) == Code.NOWATCHER
-    assert call(OpCode.removeWatches, WatcherType.Data) == Code.OK
-    assert call(OpCode.removeWatches, WatcherType.Data) == Code.NOWATCHER
-    assert call(OpCode.checkWatches, WatcherType.Any) == Code.OK
-    assert call(OpCode.removeWatches, WatcherType.Any) == Code.OK
-    assert call(OpCode.checkWatches, WatcherType.Any) == Code.NOWATCHER
-    assert call(OpCode.checkWatches, 9) == Code.MARSHALLINGERROR
+@pytest.mark.parametrize("watcher_type", [WatcherType.Persistent, WatcherType.PersistentRecursive, 0, 9])
+@pytest.mark.parametrize("op", [OpCode.checkWatches, OpCode.removeWatches])
+def test_watch_types_beyond_3_8_are_marshalling_errors(
+    harness: TreeHarness, op: OpCode, watcher_type: int
+) -> None:
+    """3.9's Persistent (4) and PersistentRecursive (5) do not exist in 3.8 (checked against
+    3.8.0: MarshallingError), whatever watches the path holds."""
+    harness.create("/n")
     arm(harness, "persistent", "/n")
+    assert _watch_call(harness, op, watcher_type) == Code.MARSHALLINGERROR
+    assert _watch_call(harness, OpCode.checkWatches, WatcherType.Any) == Code.OK
+
+
+# ZooKeeper 3.8's one mode per (path, watcher) and table, step by step. Each step is an action
+# ("arm KIND", "remove TYPE", or a write on a path) with the events it must fire. Every case was
+# run against Apache ZooKeeper 3.8.0 with the same steps (tests/server/test_server_differential.py
+# runs such sequences at random).
+MODE_CASES = {
+    "children removal takes the child half of a persistent watch": [
+        ("arm persistent", []), ("remove Children", Code.OK), ("set /n", [(CHANGED, "/n")]),
+        ("create /n/c", []), ("remove Data", Code.OK), ("remove Any", Code.NOWATCHER),
+    ],
+    "children removal takes the child half of a recursive watch": [
+        ("arm recursive", []), ("remove Children", Code.OK), ("create /n/c", [(CREATED, "/n/c")]),
+        ("set /n", [(CHANGED, "/n")]), ("remove Data", Code.OK), ("remove Children", Code.NOWATCHER),
+    ],
+    "data removal leaves the child half of a recursive watch, which hears deletes": [
+        ("arm recursive", []), ("remove Data", Code.OK), ("create /n/c", []),
+        ("delete /n/c", [(DELETED, "/n/c")]), ("delete /n", [(DELETED, "/n")]),
+    ],
+    "an exists watch turns a recursive watch standard in the data table": [
+        ("arm recursive", []), ("arm exist", []), ("create /n/c", []), ("set /n", [(CHANGED, "/n")]),
+        ("set /n", []), ("delete /n/c", [(DELETED, "/n/c")]), ("remove Children", Code.OK),
+        ("remove Any", Code.NOWATCHER),
+    ],
+    "a data watch turns a persistent watch standard in the data table": [
+        ("arm persistent", []), ("arm data", []), ("set /n", [(CHANGED, "/n")]), ("set /n", []),
+        ("create /n/c", [(CHILDREN, "/n")]), ("create /n/d", [(CHILDREN, "/n")]),
+    ],
+    "a persistent watch replaces a recursive one": [
+        ("arm recursive", []), ("arm persistent", []), ("create /n/c", [(CHILDREN, "/n")]),
+        ("set /n/c", []), ("set /n", [(CHANGED, "/n")]),
+    ],
+    "a recursive watch replaces a persistent one": [
+        ("arm persistent", []), ("arm recursive", []), ("create /n/c", [(CREATED, "/n/c")]),
+        ("set /n/c", [(CHANGED, "/n/c")]), ("set /n", [(CHANGED, "/n")]),
+    ],
+    "a recursive watch replaces a child watch": [
+        ("arm child", []), ("arm recursive", []), ("create /n/c", [(CREATED, "/n/c")]),
+        ("delete /n/c", [(DELETED, "/n/c")]),
+    ],
+    "a child watch turns a recursive watch standard in the child table": [
+        ("arm recursive", []), ("arm child", []), ("create /n/c", [(CREATED, "/n/c"), (CHILDREN, "/n")]),
+        ("create /n/d", [(CREATED, "/n/d")]), ("set /n", [(CHANGED, "/n")]),
+    ],
+}  # fmt: skip
+
+
+def _mode_case_mismatch(harness: TreeHarness, case: str) -> str | None:
+    """Play MODE_CASES[case] on a fresh /n; the first step whose outcome differs, if any."""
+    harness.create("/n")
+    for step, (action, expected) in enumerate(MODE_CASES[case]):
+        verb, argument = action.split()
+        if verb == "arm":
+            arm(harness, argument, "/n")
+        elif verb == "remove":
+            code = _watch_call(harness, OpCode.removeWatches, WatcherType[argument])
+            if code != expected:
+                return f"step {step} {action}: {code!r}"
+            continue
+        elif verb == "create":
+            harness.create(argument)
+        elif verb == "set":
+            harness.set_data(argument, b"x")
+        else:
+            assert verb == "delete", verb
+            harness.delete(argument)
+        fired = harness.take_notifications()
+        if fired != [("w1", event, path) for event, path in expected]:
+            return f"step {step} {action}: {fired!r}"
+    return None
+
+
+@pytest.mark.parametrize("case", sorted(MODE_CASES))
+def test_one_mode_per_path_and_watcher_as_in_3_8(harness: TreeHarness, case: str) -> None:
+    assert _mode_case_mismatch(harness, case) is None
+    assert harness.watches.data.recursive_count >= 0 and harness.watches.child.recursive_count >= 0
+
+
+class _NeverDowngraded(WatchTable):
+    """Broken on purpose: a pair keeps the strongest mode it was given (a standard watch does
+    not replace a persistent one)."""
+
+    def add(self, path: str, watcher: Watcher, mode: int) -> None:
+        super().add(path, watcher, max(mode, self.modes(path, watcher)))
+
+
+class _RecursiveInDataOnly(WatchManager):
+    """Broken on purpose: a recursive watch in the data table only (as this module once had it)."""
+
+    def add_watch(self, path: str, watcher: Watcher, mode: AddWatchMode) -> None:
+        super().add_watch(path, watcher, mode)
+        if mode == AddWatchMode.persistentRecursive:
+            self.child.remove(path, watcher)
+
+
+def _never_downgraded() -> WatchManager:
+    watches = WatchManager()
+    watches.data, watches.child = _NeverDowngraded(), _NeverDowngraded()
+    return watches
+
+
+@pytest.mark.parametrize(
+    ("broken", "caught"),
+    [
+        (_never_downgraded, {"an exists watch turns a recursive watch standard in the data table"}),
+        (_RecursiveInDataOnly, {"children removal takes the child half of a recursive watch"}),
+    ],
+)
+def test_mode_cases_catch_other_mode_rules(broken: Callable[[], WatchManager], caught: set[str]) -> None:
+    mismatches = {
+        case for case in MODE_CASES if _mode_case_mismatch(TreeHarness(watches=broken()), case) is not None
+    }
+    assert caught <= mismatches
+
+
+def test_recursive_count_follows_mode_changes(harness: TreeHarness) -> None:
+    harness.create("/n")
     arm(harness, "recursive", "/n")
+    arm(harness, "recursive", "/n")
+    assert (harness.watches.data.recursive_count, harness.watches.child.recursive_count) == (1, 1)
     arm(harness, "data", "/n")
-    assert call(OpCode.removeWatches, WatcherType.Persistent) == Code.OK
-    assert call(OpCode.checkWatches, WatcherType.PersistentRecursive) == Code.OK
-    assert call(OpCode.checkWatches, WatcherType.Data) == Code.OK
-    assert call(OpCode.removeWatches, WatcherType.PersistentRecursive) == Code.OK
-    harness.set_data("/n", b"")
-    assert harness.take_notifications() == [("w1", CHANGED, "/n")]
-    assert harness.watches.data.recursive_count == 0
+    assert (harness.watches.data.recursive_count, harness.watches.child.recursive_count) == (0, 1)
+    harness.watches.remove_watcher("w1")
+    assert (harness.watches.data.recursive_count, harness.watches.child.recursive_count) == (0, 0)
 
 
 def test_add_watch_replies_error_response_zero_and_rejects_unknown_modes(harness: TreeHarness) -> None:

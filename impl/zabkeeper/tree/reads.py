@@ -8,8 +8,9 @@ reply (error code and record) and records watches in the WatchManager under ``wa
 Checks follow ZooKeeper, quirks included: reads do not validate paths (a malformed path just
 does not exist) except exists, which rejects NUL; exists on a missing node still arms the watch,
 getData/getChildren on a missing node do not; getACL needs READ or ADMIN and masks digest ids
-without ADMIN; getEphemerals needs no permission. Unknown watch types and modes are
-MarshallingErrors, as an exception in ZooKeeper's request handling becomes one.
+without ADMIN; getEphemerals needs no permission. Unknown watch types and modes (for watch
+types: anything but 3.8's Children, Data and Any) are MarshallingErrors, as an exception in
+ZooKeeper's request handling becomes one.
 """
 
 from __future__ import annotations
@@ -189,14 +190,18 @@ def _read_one(
     return _watch_op(op, request, watches, watcher)
 
 
+# The types checkWatches / removeWatches take in ZooKeeper 3.8 (3.9 adds Persistent and
+# PersistentRecursive); 3.8 answers any other with MarshallingError.
+_WATCHER_TYPES_3_8 = {int(t): t for t in (WatcherType.Children, WatcherType.Data, WatcherType.Any)}
+
+
 def _watch_op(op: OpCode, request: object, watches: WatchManager, watcher: Watcher) -> ReadResponse | None:
     if op in (OpCode.checkWatches, OpCode.removeWatches) and isinstance(
         request, CheckWatchesRequest | RemoveWatchesRequest
     ):
-        try:
-            watcher_type = WatcherType(request.type)
-        except ValueError:
-            raise KeeperError(Code.MARSHALLINGERROR) from None
+        watcher_type = _WATCHER_TYPES_3_8.get(request.type)
+        if watcher_type is None:
+            raise KeeperError(Code.MARSHALLINGERROR)
         if op == OpCode.checkWatches:
             found = watches.contains(request.path, watcher_type, watcher)
         else:
