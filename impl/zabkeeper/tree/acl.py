@@ -1,8 +1,8 @@
 """ACLs: authentication schemes, ACL fix-up on create/setACL, and permission checks.
 
 Owns what ZooKeeper spreads over its AuthenticationProviders (``world``, ``auth``, ``digest``,
-``ip``, plus the ``super`` id a superDigest login adds), PrepRequestProcessor.fixupACL and
-ZooKeeperServer.checkACL. A session's identity is the tuple of Ids it has authenticated as (the
+``ip``, ``sasl``, ``x509`` (ids checked by ``tree.x500``), plus the ``super`` id a superDigest
+login adds), PrepRequestProcessor.fixupACL and ZooKeeperServer.checkACL. A session's identity is the tuple of Ids it has authenticated as (the
 server adds ``ip:<address>`` at connect and one Id per successful AuthPacket). Everything here is
 a pure function of those Ids and the ACL at hand.
 """
@@ -15,6 +15,7 @@ import re
 
 from zabkeeper.tree.constants import Code, Perms
 from zabkeeper.tree.records import ACL, ClientInfo, Id
+from zabkeeper.tree.x500 import is_distinguished_name
 
 # The permission bits as plain ints, for the checks on every request (IntFlag's "&" runs Python
 # code); ACLs hold plain ints too, as the wire decodes them.
@@ -113,6 +114,9 @@ def is_valid_id(scheme: str, id_text: str) -> bool:
         return len(_java_split_colon(id_text)) == 2
     if scheme == "ip":
         return _parse_ip_expression(id_text) is not None
+    if scheme == "x509":
+        # X509AuthenticationProvider: whatever javax.security.auth.x500.X500Principal accepts.
+        return is_distinguished_name(id_text)
     # SASLAuthenticationProvider accepts any principal name.
     return scheme == "sasl"
 
