@@ -15,6 +15,10 @@ from zabkeeper.core.quorum import MajorityQuorum
 
 FIXED_NEWLEADER_ORDER = ("NL_LOG_TXNS", "NL_WRITE_EPOCH", "NL_SEND_ACK")
 
+# Whether the core's leader counts an ACK for every earlier in-flight proposal the learner had not
+# acked (the spec's CUMULATIVE_ACKS; every instance module sets the same value).
+CUMULATIVE_ACKS = True
+
 
 @dataclass(frozen=True)
 class Instance:

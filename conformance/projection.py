@@ -130,7 +130,13 @@ def _impl_node(node: DriverNode) -> Projection:
             "epoch": -1 if leader.epoch is None else leader.epoch,
             "established": leader.established,
             "learners": {
-                sid: (h.phase.value, h.observer, h.accepted_epoch, h.last_zxid)
+                sid: (
+                    h.phase.value,
+                    h.observer,
+                    h.accepted_epoch,
+                    h.last_zxid,
+                    getattr(h, "acked_through", 0),
+                )
                 for sid, h in leader.learners.items()
             },
             "connecting": dict(leader.connecting),
@@ -249,7 +255,13 @@ def _spec_node(n: dict[str, Any]) -> Projection:
             "epoch": leader["epoch"],
             "established": leader["established"],
             "learners": {
-                sid: (_strip(_tag(h["phase"])), h["observer"], h["acceptedEpoch"], h["lastZxid"])
+                sid: (
+                    _strip(_tag(h["phase"])),
+                    h["observer"],
+                    h["acceptedEpoch"],
+                    h["lastZxid"],
+                    h.get("ackedThrough", 0),
+                )
                 for sid, h in leader["learners"].items()
             },
             "connecting": dict(leader["connecting"]),

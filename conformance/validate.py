@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from conformance.generate import SPEC_DIR, GenerateError, quint_binary
+from conformance.instances import CUMULATIVE_ACKS
 from conformance.itf import read_json
 from conformance.record import RecordedRun, record_run
 
@@ -68,7 +69,12 @@ FIXED_ORDER = "[NL_LOG_TXNS, NL_WRITE_EPOCH, NL_SEND_ACK]"
 
 
 def instance_import(
-    spec: str, voters: str, committed_log_max: int, nl_order: str = FIXED_ORDER, bugs: str = ""
+    spec: str,
+    voters: str,
+    committed_log_max: int,
+    nl_order: str = FIXED_ORDER,
+    bugs: str = "",
+    cumulative_acks: bool = CUMULATIVE_ACKS,
 ) -> str:
     """Import the spec with generous bounds: a replayed run is only limited by its own steps."""
     return f"""  import types.* from "{spec}/types"
@@ -76,7 +82,7 @@ def instance_import(
     VOTERS = Set({voters}), OBSERVERS = Set(), MAX_CRASHES = 1000, MAX_PARTITIONS = 1000, MAX_TXNS = 100000,
     MAX_TIMEOUTS = 100000, MAX_FLE_TIMEOUTS = 100000, MAX_SNAPSHOTS = 100000, MAX_RETRIES = 100000,
     COMMITTED_LOG_MAX = {committed_log_max}, NL_ORDER = {nl_order},
-    BUGS = Set({bugs}), INIT_SCENARIOS = Set(0, 1, 2)
+    BUGS = Set({bugs}), INIT_SCENARIOS = Set(0, 1, 2), CUMULATIVE_ACKS = {str(cumulative_acks).lower()}
   ).* from "{spec}/zab"
 """
 
