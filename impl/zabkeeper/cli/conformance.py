@@ -22,7 +22,10 @@ from zabkeeper.cli.progress import Progress
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "conformance", help="replay spec traces against the core", description=__doc__
+        "conformance",
+        help="replay spec traces against the core",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="conformance_command", metavar="COMMAND", required=True)
 
