@@ -111,7 +111,9 @@ class Ensemble:
     # --- executing Readys -----------------------------------------------------------------------
 
     def execute(self, node: DriverNode, ready: Ready) -> None:
-        """Run a whole Ready in the contract's order."""
+        """Run a whole Ready in the contract's order (early messages first; the spec's step is
+        atomic, so they leave in the same step as the rest)."""
+        self._send(node, ready.early, [])
         self._write(node, ready.writes)
         for txn in ready.committed:
             node.machine.apply(txn)

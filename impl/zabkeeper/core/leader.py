@@ -308,7 +308,12 @@ class Leader:
         self.outstanding[txn.zxid] = {self.myid}
         proposal = Proposal(txn)
         for sid in self._forwarding(observers=False):
-            out.send(sid, proposal)
+            # An up-to-date follower may get the proposal before our own log write is durable
+            # (Ready.early); one still syncing must get it behind its sync packets.
+            if self.learners[sid].phase is HandlerPhase.UPTODATE:
+                out.send_early(sid, proposal)
+            else:
+                out.send(sid, proposal)
         self._commit_ready(out)
         return True
 
@@ -418,6 +423,10 @@ class Leader:
     def on_disconnected(self, sid: int, out: Ready) -> None:
         if self.learners.pop(sid, None) is not None:
             out.event("LeaderLostLearner", i=self.myid, j=sid)
+
+    def drop(self, sid: int, out: Ready) -> None:
+        """Drop a learner that broke the protocol (close its connection)."""
+        self._drop_learner(sid, out)
 
     def _drop_learner(self, sid: int, out: Ready) -> None:
         if self.learners.pop(sid, None) is not None:

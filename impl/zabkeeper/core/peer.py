@@ -27,6 +27,7 @@ from zabkeeper.core.messages import Notification, QuorumPacket, ServerState, Zab
 from zabkeeper.core.options import PeerOptions
 from zabkeeper.core.ready import Ready
 from zabkeeper.core.state import DurableState, PeerState
+from zabkeeper.core.zxid import ZXID_LIMIT
 
 
 class Peer:
@@ -140,6 +141,13 @@ class Peer:
             self.election.answer(n, self.server_state, out)
 
     def _on_packet(self, src: int, packet: QuorumPacket, out: Ready) -> None:
+        if not _zxids_in_range(packet):
+            out.event("Drop", i=self.myid, j=src, message=type(packet).__name__, why="zxid out of range")
+            if self.learner is not None and src == self.learner.leader:
+                raise LeaveLeader(f"leader {src} sent a zxid out of range")
+            if self.leader is not None:
+                self.leader.drop(src, out)
+            return
         if self.leader is not None:
             self.leader.on_packet(src, packet, out)
         elif self.learner is not None and src == self.learner.leader:
@@ -245,3 +253,14 @@ class Peer:
             first = next(iter(self.leader.outstanding))
             last = next(reversed(self.leader.outstanding))
             assert state.last_committed < first <= last == history.last_zxid, (first, last)
+
+
+def _zxids_in_range(packet: QuorumPacket) -> bool:
+    """Whether every zxid a packet carries is one a zxid can be (a signed long that is not
+    negative): anything else comes from a broken or hostile peer."""
+    for name in ("zxid", "last_zxid"):
+        value = getattr(packet, name, 0)
+        if not 0 <= value < ZXID_LIMIT:
+            return False
+    txn = getattr(packet, "txn", None)
+    return txn is None or 0 <= txn.zxid < ZXID_LIMIT

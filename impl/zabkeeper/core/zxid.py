@@ -12,6 +12,8 @@ from __future__ import annotations
 # so an epoch must stay below 2**31, as in ZooKeeper, where epochs are Java ints.
 EPOCH_MAX = 0x7FFFFFFF
 COUNTER_MAX = 0xFFFFFFFF
+# Every zxid is below this: the largest epoch's last counter, a positive signed long.
+ZXID_LIMIT = 1 << 63
 # The last counter a leader may assign: proposing COUNTER_MAX would leave no room for the next txn,
 # so ZooKeeper's leader shuts down when it reaches it and a new election starts a new epoch.
 COUNTER_PROPOSABLE_MAX = COUNTER_MAX - 1

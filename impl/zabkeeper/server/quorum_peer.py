@@ -119,6 +119,8 @@ class QuorumPeer:
                 self._note(event)
             elif self.debug_events:
                 zab_log.debug("event=%s", event)
+        for outbound in ready.early:  # PROPOSALs may leave before the log write is durable
+            self.transport.send(outbound.to, outbound.message)
         self.runner.submit(ready)
 
     def _note(self, event: Event) -> None:

@@ -9,6 +9,7 @@ the ``Checkers`` watch every step. Everything random comes from one seed.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from random import Random
@@ -49,6 +50,8 @@ class ClusterOptions:
     torn_probability: float = 0.3
     snapshot_every: int = 200
     committed_log_max: int = 50
+    # Simulated fsync latency; 0 executes every Ready at once, as if the disk were instant.
+    fsync_ms: int = 0
     # (sid, weight) pairs: when given, the participants form one weighted group (a hierarchical
     # quorum); a weight of zero makes a participant that follows but never counts.
     weights: tuple[tuple[int, int], ...] = ()
@@ -88,6 +91,9 @@ class SimNode:
     incarnation: int = 0
     applied_since_snapshot: int = 0
     crash_on_write: Callable[[Ready], bool] | None = None
+    # Readys waiting for their writes to be durable (with ClusterOptions.fsync_ms > 0).
+    queue: deque[Ready] = field(default_factory=deque)
+    flushing: bool = False
     epochs_at_crash: tuple[int, int] = (0, 0)
     pending_writes: dict[bytes, int] = field(default_factory=dict)
 
@@ -179,6 +185,8 @@ class SimCluster:
         node.peer = None
         node.pending_writes.clear()
         node.crash_on_write = None
+        node.queue.clear()
+        node.flushing = False
         node.disk.crash()
         self.network.crash(sid)
 
@@ -233,7 +241,10 @@ class SimCluster:
         self._execute(node, ready)
 
     def _execute(self, node: SimNode, ready: Ready) -> None:
-        """Run a Ready in the contract's order: persist, apply, send, then the rest."""
+        """Take a Ready the way the server's runner does: early messages leave at once; the
+        writes go to the disk; the rest waits until the writes of this and every earlier Ready are
+        durable (with ``fsync_ms`` = 0 that is at once, else after a simulated fsync that many
+        Readys share)."""
         peer = node.peer
         assert peer is not None
         for listener in self.listeners:
@@ -241,6 +252,8 @@ class SimCluster:
         if self.log is not None:
             for event in ready.events:
                 self._emit(node.sid, str(event))
+        for outbound in ready.early:
+            self.network.send(node.sid, outbound.to, outbound.message)
         if ready.writes:
             self._check_truncations(node, ready)
             if peer.leader is not None:
@@ -248,15 +261,51 @@ class SimCluster:
                     if isinstance(write, AppendTxns):
                         for txn in write.txns:
                             self.checkers.on_proposed(node.sid, txn)
+            node.disk.write(ready.writes, sync=False)
             if node.crash_on_write is not None and node.crash_on_write(ready):
-                node.disk.write(ready.writes, sync=False)
                 self.crash(node.sid)
                 return
-            node.disk.write(ready.writes, sync=ready.must_sync)
-            for write in ready.writes:
-                if isinstance(write, InstallSnapshot):
-                    node.machine = StateMachine(StateMachine.decode(write.snapshot))
-                    self.checkers.on_installed(node.sid, tuple(node.machine.applied))
+        if self.options.fsync_ms == 0:
+            if ready.writes and ready.must_sync:
+                node.disk.fsync()
+            self._effects(node, ready)
+            return
+        node.queue.append(ready)
+        if not node.flushing:
+            self._drain(node)
+
+    def _drain(self, node: SimNode) -> None:
+        """Run queued Readys without writes at once; put the rest behind one fsync."""
+        while node.queue and not node.queue[0].writes and not node.flushing:
+            self._effects(node, node.queue.popleft())
+            if not node.alive:
+                return
+        if node.queue and not node.flushing:
+            node.flushing = True
+            batch = list(node.queue)
+            node.queue.clear()
+            incarnation = node.incarnation
+            self._at(self.now + self.options.fsync_ms, lambda: self._flushed(node, incarnation, batch))
+
+    def _flushed(self, node: SimNode, incarnation: int, batch: list[Ready]) -> None:
+        if node.incarnation != incarnation or not node.alive:
+            return
+        node.disk.fsync()
+        for ready in batch:
+            self._effects(node, ready)
+            if not node.alive:
+                return
+        node.flushing = False
+        self._drain(node)
+
+    def _effects(self, node: SimNode, ready: Ready) -> None:
+        """Everything of a Ready after its writes are durable, in the contract's order."""
+        peer = node.peer
+        assert peer is not None
+        for write in ready.writes:
+            if isinstance(write, InstallSnapshot):
+                node.machine = StateMachine(StateMachine.decode(write.snapshot))
+                self.checkers.on_installed(node.sid, tuple(node.machine.applied))
         for txn in ready.committed:
             self._apply(node, txn)
         for event in ready.events:
@@ -278,13 +327,7 @@ class SimCluster:
     def _check_truncations(self, node: SimNode, ready: Ready) -> None:
         for write in ready.writes:
             if isinstance(write, TruncateLog):
-                logged = node.disk.image.log + [
-                    txn
-                    for pending in node.disk.unsynced
-                    if isinstance(pending, AppendTxns)
-                    for txn in pending.txns
-                ]
-                dropped = [txn for txn in logged if txn.zxid > write.zxid]
+                dropped = [txn for txn in node.disk.logical_log() if txn.zxid > write.zxid]
                 self.checkers.on_truncated(node.sid, write.zxid, dropped)
 
     def _fill(self, node: SimNode, outbound: Outbound) -> Message:

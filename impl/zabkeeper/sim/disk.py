@@ -87,6 +87,13 @@ class SimDisk:
         self.unsynced.clear()
         self.fsyncs += 1
 
+    def logical_log(self) -> list[Txn]:
+        """The log as the server sees it: the durable log with the unsynced writes on top."""
+        image = DiskImage(log=list(self.image.log))
+        for write in self.unsynced:
+            image.apply(write, self.decode_snapshot)
+        return image.log
+
     def take_snapshot(self, zxid: int, state: tuple[Txn, ...]) -> None:
         """Save the state machine at ``zxid`` and drop the log records it covers (after an fsync:
         a snapshot is only taken of committed, hence logged and synced, txns)."""

@@ -54,6 +54,7 @@ class SwarmOptions:
             torn_probability=rng.choice((0.0, 0.5)),
             snapshot_every=rng.choice((20, 100, 1000)),
             committed_log_max=rng.choice((5, 50)),
+            fsync_ms=rng.choice((0, 0, 1, 4)),
         )
         return SwarmOptions(
             seed=seed,
@@ -72,7 +73,7 @@ class SwarmOptions:
         return (
             f"voters={c.voters} observers={c.observers} latency={c.latency.low}-{c.latency.high}ms "
             f"slow={c.latency.slow_probability} sync_limit={c.sync_limit_ticks} finalize={c.finalize_wait_ticks} "
-            f"torn={c.torn_probability} snapshot_every={c.snapshot_every} faults_every~{self.fault_mean_ms}ms "
+            f"torn={c.torn_probability} fsync={c.fsync_ms}ms snapshot_every={c.snapshot_every} faults_every~{self.fault_mean_ms}ms "
             f"crash/partition={self.crash_weight}/{self.partition_weight} writes_every={self.write_interval_ms}ms"
         )
 
