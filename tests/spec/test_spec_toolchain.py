@@ -8,8 +8,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 SPEC = Path(__file__).resolve().parents[2] / "spec"
 
 
@@ -35,10 +33,11 @@ def test_every_action_the_step_offers_is_named_in_the_docs() -> None:
     assert not missing, f"docs/spec.md does not map {missing}"
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_verify_without_an_apalache_endpoint_says_it_was_skipped() -> None:
-    if not (SPEC / "node_modules" / ".bin" / "quint").exists():
-        pytest.skip("spec/node_modules is not installed (make spec installs it)")
+    assert shutil.which("make") is not None, "make is required (README's commands use it)"
+    assert (SPEC / "node_modules" / ".bin" / "quint").exists(), (
+        "spec/node_modules is not installed: run `make -C spec deps` (make test does)"
+    )
     env = {key: value for key, value in os.environ.items() if key != "APALACHE_ENDPOINT"}
     done = subprocess.run(
         ["make", "-s", "-C", str(SPEC), "verify"], env=env, capture_output=True, text=True, timeout=120

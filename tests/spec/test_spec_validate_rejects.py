@@ -10,13 +10,11 @@ from conformance.generate import have_quint
 from conformance.record import RecordedRun, record_run
 from conformance.validate import validate_run
 
-pytestmark = pytest.mark.skipif(
-    not have_quint(), reason="spec/node_modules is not installed (make spec installs it)"
-)
-
 
 @pytest.mark.slow
 def test_a_run_the_spec_allows_passes_and_a_tampered_one_is_rejected(tmp_path: Path) -> None:
+    # Never skipped: without Quint this check would silently vanish. `make test` installs it.
+    assert have_quint(), "spec/node_modules is not installed: run `make -C spec deps` (make test does)"
     run = record_run(5, steps_max=40)
     ok, message = validate_run(run, tmp_path)
     assert ok, message
