@@ -11,57 +11,11 @@ import argparse
 import asyncio
 import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "standalone"))
 
-from loadgen import LoadConnection, Stats, percentile, setup
-
-
-async def run(
-    ports: list[int], load: str, connections: int, depth: int, seconds: float, warmup: float
-) -> dict[str, object]:
-    await setup(ports[0])
-    await asyncio.sleep(0.5)  # let the setup txns reach every server
-    loop = asyncio.get_running_loop()
-    stats = Stats()
-    protocols = []
-    for index in range(connections):
-        port = ports[index % len(ports)]
-        _, protocol = await loop.create_connection(
-            lambda index=index: LoadConnection(index, load, depth, stats), "127.0.0.1", port
-        )
-        protocols.append(protocol)
-    await asyncio.gather(*(protocol.handshaken for protocol in protocols))
-    for protocol in protocols:
-        protocol.send(depth)
-    await asyncio.sleep(warmup)
-    stats.recording = True
-    start_replies, start = stats.replies, time.perf_counter()
-    await asyncio.sleep(seconds)
-    elapsed = time.perf_counter() - start
-    done = stats.replies - start_replies
-    stats.recording = False
-    for protocol in protocols:
-        protocol.running = False
-    await asyncio.sleep(0.2)
-    for protocol in protocols:
-        if protocol.transport is not None:
-            protocol.transport.close()
-    latencies = sorted(stats.latencies)
-    return {
-        "load": load,
-        "connections": connections,
-        "depth": depth,
-        "seconds": round(elapsed, 3),
-        "ops": done,
-        "ops_per_s": round(done / elapsed, 1),
-        "p50_us": round(percentile(latencies, 0.50) * 1e6, 1),
-        "p99_us": round(percentile(latencies, 0.99) * 1e6, 1),
-        "errors": stats.errors,
-        "connections_lost": stats.lost,
-    }
+from loadgen import run
 
 
 def main() -> None:

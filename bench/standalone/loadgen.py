@@ -212,13 +212,18 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 async def run(
-    port: int, load: str, connections: int, depth: int, seconds: float, warmup: float, first: int = 0
+    ports: list[int], load: str, connections: int, depth: int, seconds: float, warmup: float, first: int = 0
 ) -> dict[str, object]:
-    await setup(port)
+    """Drive the load; connections are dealt round-robin over ``ports`` (one server, or every
+    member of an ensemble)."""
+    await setup(ports[0])
+    if len(ports) > 1:
+        await asyncio.sleep(0.5)  # let the setup txns reach every server
     loop = asyncio.get_running_loop()
     stats = Stats()
     protocols = []
     for index in range(first, first + connections):
+        port = ports[index % len(ports)]
         _, protocol = await loop.create_connection(
             lambda index=index: LoadConnection(index, load, depth, stats), "127.0.0.1", port
         )
@@ -270,7 +275,7 @@ def main() -> None:
     args = parser.parse_args()
     result = asyncio.run(
         run(
-            args.port,
+            [args.port],
             args.load,
             args.connections,
             args.depth,
