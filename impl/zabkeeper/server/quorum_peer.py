@@ -25,9 +25,7 @@ import asyncio
 import contextlib
 import logging
 import random
-import signal
 import ssl
-import sys
 import time
 from pathlib import Path
 
@@ -46,7 +44,7 @@ from zabkeeper.server.replicated import ReplicatedPipeline
 from zabkeeper.server.replicated_server import EnsembleZooKeeperServer
 from zabkeeper.server.runner import Runner
 from zabkeeper.server.sasl import JaasError, read_jaas_users
-from zabkeeper.server.standalone import GIL_SWITCH_INTERVAL_S, StartupError, snapshot_body
+from zabkeeper.server.standalone import StartupError, run_until_signalled, snapshot_body
 from zabkeeper.server.stats import ServerStats
 from zabkeeper.server.storage.txn_snap_log import FileTxnSnapLog
 from zabkeeper.server.tls import TlsConfigError, build_server_context
@@ -343,29 +341,6 @@ def _plain(value: object) -> str:
     return str(value)
 
 
-async def _serve(config: ServerConfig, control_socket: Path | None) -> None:
-    member = QuorumPeer(config, control_socket)
-    try:
-        await member.start()
-    except OSError as error:
-        await member.stop()
-        raise StartupError(f"cannot listen: {error}") from None
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, member.stopped.set)
-    await member.stopped.wait()
-    log.info("member %d shutting down", member.myid)
-    await member.stop()
-    if member.failure is not None:
-        raise StartupError(f"the txn log failed: {member.failure!r}")
-
-
 def serve_forever(config: ServerConfig, control_socket: Path | None = None) -> None:
     """Run one ensemble member until SIGTERM/SIGINT. Raises StartupError when it cannot start."""
-    # As for a standalone server: the runner's writer thread must get the GIL back as soon as its
-    # fsync returns, not after the default 5 ms switch interval of a busy event loop.
-    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-    try:
-        asyncio.run(_serve(config, control_socket))
-    finally:
-        logging.shutdown()
+    run_until_signalled(lambda: QuorumPeer(config, control_socket), f"member {config.myid}")
